@@ -1,0 +1,294 @@
+package counters
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Sample is what happened to one series of an event during one interval:
+// the number of measurements, their sum, their minimum and their maximum.
+// Min and Max are meaningful only when Count > 0.
+type Sample struct {
+	Count    uint64
+	Sum      float64
+	Min, Max float64
+}
+
+// Value is a counter's value for one series. OK is false when the counter
+// has nothing to say (an empty window for averages, maxima and minima, no
+// event yet for totals): PyCounters' None, JSON's null. Count is the number
+// of measurements behind an average (the weight for merging); zero otherwise.
+type Value struct {
+	V     float64
+	OK    bool
+	Count uint64
+}
+
+// MaxSlots bounds the number of slots in one window. A window longer than
+// MaxSlots ticks gets wider slots (a whole number of ticks each), which bounds
+// memory per series at the cost of edge precision: see the package doc.
+const MaxSlots = 60
+
+// lane is one number kept per slot.
+type lane uint8
+
+const (
+	laneCount lane = iota
+	laneSum
+	laneMin
+	laneMax
+)
+
+// Counter is a registered counter's shared, read-only layout: its
+// definition, slot width and lanes. A Counter is safe for concurrent use;
+// the [Series] it makes are not.
+type Counter struct {
+	def   Definition
+	slot  time.Duration // slot width, a whole number of ticks
+	n     int64         // slots per window
+	lanes []lane
+	start time.Duration // beginning of the first interval the counter saw
+}
+
+// New returns the counter described by def, for a reader that collects every
+// tick and registers the counter at elapsed time at (time since the reader's
+// origin). The tick must be positive.
+func New(def Definition, tick, at time.Duration) (*Counter, error) {
+	def, err := def.Normalized()
+	if err != nil {
+		return nil, err
+	}
+	if tick <= 0 {
+		return nil, fmt.Errorf("counter %q: tick must be positive, got %v", def.Name, tick)
+	}
+	c := &Counter{def: def}
+	// The first interval the counter hears began at the tick before at.
+	c.start = at / tick * tick
+	if !def.Kind.Windowed() {
+		return c, nil
+	}
+	ticksPerSlot := (def.Window + tick*MaxSlots - 1) / (tick * MaxSlots)
+	if ticksPerSlot < 1 {
+		ticksPerSlot = 1
+	}
+	c.slot = tick * ticksPerSlot
+	c.n = int64((def.Window + c.slot - 1) / c.slot)
+	switch def.Kind {
+	case Average, AverageTime:
+		c.lanes = []lane{laneCount, laneSum}
+	case Frequency, WindowSum:
+		c.lanes = []lane{laneSum}
+	case Max:
+		c.lanes = []lane{laneMax}
+	case Min:
+		c.lanes = []lane{laneMin}
+	case Count:
+		c.lanes = []lane{laneCount}
+	}
+	return c, nil
+}
+
+// Definition returns the counter's normalised definition.
+func (c *Counter) Definition() Definition { return c.def }
+
+// Name returns the counter's name.
+func (c *Counter) Name() string { return c.def.Name }
+
+// Kind returns the counter's kind.
+func (c *Counter) Kind() Kind { return c.def.Kind }
+
+// Slot returns the width of one slot of the window (zero for kinds without
+// a window).
+func (c *Counter) Slot() time.Duration { return c.slot }
+
+// Window returns the time the window spans: a whole number of slots, equal to
+// the definition's window when that is a multiple of the slot width.
+func (c *Counter) Window() time.Duration { return c.slot * time.Duration(c.n) }
+
+// SlotIndex returns the number of the slot that holds the interval ending at
+// elapsed time at: slot k holds the intervals ending in ((k-1)·slot, k·slot].
+func (c *Counter) slotIndex(at time.Duration) int64 {
+	if at <= 0 {
+		return 0
+	}
+	return int64((at + c.slot - 1) / c.slot)
+}
+
+// NewSeries returns an empty series of the counter.
+func (c *Counter) NewSeries() *Series {
+	s := &Series{c: c, head: -1, last: -1}
+	if c.def.Kind.Windowed() {
+		s.vals = make([]float64, int(c.n)*len(c.lanes))
+		s.clear(0, int(c.n))
+	}
+	return s
+}
+
+// Series is the state of one counter for one attribute set: the window's
+// slots, or a running total. A Series is not safe for concurrent use.
+type Series struct {
+	c    *Counter
+	head int64 // newest slot index advanced to; -1 before any
+	last int64 // slot index (or elapsed ticks for totals) of the newest data; -1 before any
+	vals []float64
+	// total and seen serve the kinds without a window.
+	total float64
+	seen  bool
+}
+
+func (s *Series) clear(from, to int) {
+	w := len(s.c.lanes)
+	for i := from * w; i < to*w; i++ {
+		switch s.c.lanes[i%w] {
+		case laneMin:
+			s.vals[i] = math.Inf(1)
+		case laneMax:
+			s.vals[i] = math.Inf(-1)
+		default:
+			s.vals[i] = 0
+		}
+	}
+}
+
+// advance moves the head to slot k, emptying the slots it passes.
+func (s *Series) advance(k int64) {
+	if k <= s.head {
+		return
+	}
+	from := s.head + 1
+	if k-from >= s.c.n {
+		from = k - s.c.n + 1
+	}
+	for j := from; j <= k; j++ {
+		i := int(j % s.c.n)
+		s.clear(i, i+1)
+	}
+	s.head = k
+}
+
+// Add adds the sample of the interval that ended at elapsed time at. Intervals
+// must be added in non-decreasing time order; a sample older than the window
+// is ignored. A sample with Count zero changes nothing.
+func (s *Series) Add(at time.Duration, x Sample) {
+	if x.Count == 0 && x.Sum == 0 {
+		return
+	}
+	switch s.c.def.Kind {
+	case Event, Total:
+		s.total += x.Sum
+		s.seen = true
+		s.last = int64(at)
+		return
+	case Last:
+		// The newest value of the interval is not known from a Sample; the
+		// caller passes it as Sum with Count 1.
+		s.total = x.Sum
+		s.seen = true
+		s.last = int64(at)
+		return
+	}
+	k := s.c.slotIndex(at)
+	if k <= s.head-s.c.n {
+		return
+	}
+	s.advance(k)
+	s.last = k
+	w := len(s.c.lanes)
+	base := int(k%s.c.n) * w
+	for i, l := range s.c.lanes {
+		v := &s.vals[base+i]
+		switch l {
+		case laneCount:
+			*v += float64(x.Count)
+		case laneSum:
+			*v += x.Sum
+		case laneMin:
+			*v = math.Min(*v, x.Min)
+		case laneMax:
+			*v = math.Max(*v, x.Max)
+		}
+	}
+}
+
+// fold combines the lanes of the slots inside the window at elapsed time at.
+func (s *Series) fold(at time.Duration) (count, sum, lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	if s.head < 0 {
+		return
+	}
+	k := s.c.slotIndex(at)
+	from := k - s.c.n + 1
+	if from < s.head-s.c.n+1 {
+		from = s.head - s.c.n + 1
+	}
+	to := min(k, s.head)
+	w := len(s.c.lanes)
+	for j := max(from, 0); j <= to; j++ {
+		base := int(j%s.c.n) * w
+		for i, l := range s.c.lanes {
+			v := s.vals[base+i]
+			switch l {
+			case laneCount:
+				count += v
+			case laneSum:
+				sum += v
+			case laneMin:
+				lo = math.Min(lo, v)
+			case laneMax:
+				hi = math.Max(hi, v)
+			}
+		}
+	}
+	return
+}
+
+// Value returns the counter's value for this series at elapsed time at.
+func (s *Series) Value(at time.Duration) Value {
+	switch s.c.def.Kind {
+	case Event, Total, Last:
+		return Value{V: s.total, OK: s.seen}
+	}
+	count, sum, lo, hi := s.fold(at)
+	switch s.c.def.Kind {
+	case Average, AverageTime:
+		if count == 0 {
+			return Value{}
+		}
+		return Value{V: sum / count, OK: true, Count: uint64(count)}
+	case Frequency:
+		covered := min(s.c.Window(), at-s.c.start)
+		if covered <= 0 {
+			return Value{V: 0, OK: true}
+		}
+		return Value{V: sum / covered.Seconds(), OK: true}
+	case WindowSum:
+		return Value{V: sum, OK: true}
+	case Count:
+		return Value{V: count, OK: true, Count: uint64(count)}
+	case Max:
+		if math.IsInf(hi, -1) {
+			return Value{}
+		}
+		return Value{V: hi, OK: true}
+	case Min:
+		if math.IsInf(lo, 1) {
+			return Value{}
+		}
+		return Value{V: lo, OK: true}
+	}
+	return Value{}
+}
+
+// Idle reports whether the series has had no data for longer than d at
+// elapsed time at (and so may be forgotten). Series of running totals and
+// last values are never idle: forgetting them would lose their value.
+func (s *Series) Idle(at, d time.Duration) bool {
+	if !s.c.def.Kind.Windowed() {
+		return false
+	}
+	if s.last < 0 {
+		return true
+	}
+	return at-time.Duration(s.last)*s.c.slot > d
+}

@@ -1,0 +1,46 @@
+// Package counters is the window arithmetic of otelcounters: PyCounters'
+// counter kinds computed from per-interval samples (count, sum, min, max).
+//
+// It uses only the standard library, starts no goroutines and reads no
+// clock: every call takes the elapsed time since the owner's origin, so the
+// owner (package reader, or a test) decides what time it is.
+//
+// # Model
+//
+// A [Counter] is a registered counter's layout, made by [New] from a
+// [Definition]. It makes one [Series] per attribute set. Every tick the owner
+// adds to each series the [Sample] of the interval that just ended, and at
+// report time asks each series for its [Value].
+//
+// # Window precision
+//
+// A window is a ring of slots. A slot is a whole number of ticks wide: one
+// tick when the window spans at most [MaxSlots] ticks, wider otherwise (a
+// 300 s window with a 5 s tick has 60 slots of 5 s; with a 1 s tick, 60 slots
+// of 5 s too). The interval that ends at elapsed time t is kept in the slot
+// that holds t, so the window read at time t holds the slots whose intervals
+// end in (t−W, t]. At times that are a whole number of slots, that is
+// exactly the events in (t−W, t]; in between, the window's old edge is up to
+// one slot older. PyCounters kept an event exactly W seconds old; here it has
+// just left.
+//
+// # Values
+//
+// Empty windows read as PyCounters read them: no value (None, JSON null) for
+// Average, AverageTime, Max and Min, and 0 for Frequency, WindowSum and
+// Count. Event and Total have no value until their first event.
+//
+// Frequency is the window sum divided by the time the window covers: the
+// whole window, or, while the counter is younger than its window, the time
+// since the beginning of the first interval it heard. (PyCounters divided by
+// the age of the oldest event in the window, so one event read 0.1 s later
+// was 10 per second.)
+//
+// Sums are exact float64 sums of per-interval sums: exact whenever the
+// values are (integers, or binary fractions of moderate size).
+//
+// # Concurrency
+//
+// A Counter is immutable and safe for concurrent use. A Series is not: its
+// owner serialises Add and Value.
+package counters

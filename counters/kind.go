@@ -1,0 +1,243 @@
+package counters
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is what a counter computes from the events it hears.
+type Kind uint8
+
+// The counter kinds. Each has a project name (used in reports and
+// configuration files) and, where one exists, the PyCounters class name it
+// replaces; [ParseKind] accepts both.
+const (
+	// Event is the running total since the counter was registered: each
+	// counted event adds 1, each value adds itself (PyCounters' EventCounter).
+	Event Kind = iota + 1
+	// Total is the running total of values since the counter was registered
+	// (PyCounters' TotalCounter).
+	Total
+	// Average is the mean of the values in the window (AverageWindowCounter).
+	Average
+	// AverageTime is the mean duration, in seconds, of the timed events in
+	// the window (AverageTimeCounter). Its arithmetic is Average's.
+	AverageTime
+	// Frequency is the window sum divided by the time the window covers:
+	// events (or value units) per second (FrequencyCounter).
+	Frequency
+	// WindowSum is the sum of the window (WindowCounter).
+	WindowSum
+	// Max is the largest value in the window (MaxWindowCounter).
+	Max
+	// Min is the smallest value in the window (MinWindowCounter).
+	Min
+	// Count is the number of measurements in the window.
+	Count
+	// Last is the most recent value ever set (statvent's set; a gauge).
+	Last
+)
+
+var kindNames = [...]struct{ name, class string }{
+	Event:       {"event", "EventCounter"},
+	Total:       {"total", "TotalCounter"},
+	Average:     {"average", "AverageWindowCounter"},
+	AverageTime: {"average_time", "AverageTimeCounter"},
+	Frequency:   {"frequency", "FrequencyCounter"},
+	WindowSum:   {"window_sum", "WindowCounter"},
+	Max:         {"max", "MaxWindowCounter"},
+	Min:         {"min", "MinWindowCounter"},
+	Count:       {"count", ""},
+	Last:        {"last", ""},
+}
+
+// Kinds lists every kind, in declaration order.
+func Kinds() []Kind {
+	ks := make([]Kind, 0, len(kindNames)-1)
+	for k := Event; int(k) < len(kindNames); k++ {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// String returns the kind's project name, as used in configuration and reports.
+func (k Kind) String() string {
+	if k == 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", k)
+	}
+	return kindNames[k].name
+}
+
+// PyCountersName returns the PyCounters class name of the kind, or "" where
+// PyCounters has none.
+func (k Kind) PyCountersName() string {
+	if k == 0 || int(k) >= len(kindNames) {
+		return ""
+	}
+	return kindNames[k].class
+}
+
+// Windowed reports whether the kind computes over a sliding window (as
+// opposed to a running total or a last value).
+func (k Kind) Windowed() bool {
+	switch k {
+	case Event, Total, Last:
+		return false
+	}
+	return true
+}
+
+// NeedsValues reports whether the kind needs individual measured values
+// (count, minimum, maximum), which a sum instrument such as an OTel Counter
+// does not keep.
+func (k Kind) NeedsValues() bool {
+	switch k {
+	case Average, AverageTime, Max, Min, Count:
+		return true
+	}
+	return false
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with [ParseKind].
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
+// ParseKind returns the kind named s: a project name ("average_time"), a
+// PyCounters class name ("AverageTimeCounter") or one of the aliases "sum"
+// and "window" (WindowSum), "gauge" and "set" (Last). Case is ignored.
+func ParseKind(s string) (Kind, error) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	for k := Event; int(k) < len(kindNames); k++ {
+		if l == kindNames[k].name || (kindNames[k].class != "" && l == strings.ToLower(kindNames[k].class)) {
+			return k, nil
+		}
+	}
+	switch l {
+	case "sum", "window":
+		return WindowSum, nil
+	case "gauge", "set":
+		return Last, nil
+	case "averagetime":
+		return AverageTime, nil
+	case "windowsum":
+		return WindowSum, nil
+	}
+	return 0, fmt.Errorf("unknown counter kind %q (want one of %s)", s, kindList())
+}
+
+func kindList() string {
+	var b strings.Builder
+	for i, k := range Kinds() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.String())
+		if c := k.PyCountersName(); c != "" {
+			b.WriteString(" (" + c + ")")
+		}
+	}
+	return b.String()
+}
+
+// Of says what a counting counter (Event, Total, Frequency, WindowSum)
+// adds up for each measurement of its events.
+type Of uint8
+
+const (
+	// OfAuto counts the measurements of a duration histogram (unit "s",
+	// "ms", "us" or "ns": timed events, as PyCounters' end events count 1)
+	// and adds up the values of anything else (value events, counter
+	// increments). Total always adds up values.
+	OfAuto Of = iota
+	// OfCount adds 1 per measurement (an OTel counter's increment counts as
+	// its amount).
+	OfCount
+	// OfSum adds the measured values.
+	OfSum
+)
+
+// String returns "auto", "count" or "sum".
+func (o Of) String() string {
+	switch o {
+	case OfCount:
+		return "count"
+	case OfSum:
+		return "sum"
+	}
+	return "auto"
+}
+
+// ParseOf parses "auto" (or ""), "count" or "sum".
+func ParseOf(s string) (Of, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return OfAuto, nil
+	case "count":
+		return OfCount, nil
+	case "sum", "value", "values":
+		return OfSum, nil
+	}
+	return 0, fmt.Errorf("unknown value %q for of (want auto, count or sum)", s)
+}
+
+// DefaultWindow is the window of a counter that names none, as in PyCounters.
+const DefaultWindow = 300 * time.Second
+
+// Definition describes one counter. Its zero Window means [DefaultWindow] and
+// its nil Events means the one event named like the counter.
+type Definition struct {
+	// Name is the counter's name and the key of its values in reports.
+	Name string
+	// Kind is what the counter computes.
+	Kind Kind
+	// Events are the names of the events (OTel instruments) it listens to.
+	Events []string
+	// Window is the length of the sliding window of windowed kinds.
+	Window time.Duration
+	// Of says what counting kinds add up; see [Of].
+	Of Of
+}
+
+// Normalized returns d with its defaults filled in, or an error naming what
+// is wrong with it.
+func (d Definition) Normalized() (Definition, error) {
+	if strings.TrimSpace(d.Name) == "" {
+		return d, fmt.Errorf("counter has no name")
+	}
+	if d.Kind == 0 || int(d.Kind) >= len(kindNames) {
+		return d, fmt.Errorf("counter %q: unknown kind %d", d.Name, d.Kind)
+	}
+	if d.Window < 0 {
+		return d, fmt.Errorf("counter %q: negative window %v", d.Name, d.Window)
+	}
+	if d.Window == 0 {
+		d.Window = DefaultWindow
+	}
+	if len(d.Events) == 0 {
+		d.Events = []string{d.Name}
+	} else {
+		d.Events = append([]string(nil), d.Events...)
+		for _, e := range d.Events {
+			if strings.TrimSpace(e) == "" {
+				return d, fmt.Errorf("counter %q: empty event name", d.Name)
+			}
+		}
+	}
+	if d.Of > OfSum {
+		return d, fmt.Errorf("counter %q: unknown of %d", d.Name, d.Of)
+	}
+	if d.Of != OfAuto && (d.Kind.NeedsValues() || d.Kind == Last) {
+		return d, fmt.Errorf("counter %q: of applies to event, total, frequency and window_sum counters, not %s", d.Name, d.Kind)
+	}
+	return d, nil
+}

@@ -1,0 +1,502 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelcounters/otelcounters/counters"
+	"github.com/otelcounters/otelcounters/report"
+)
+
+// ErrDuplicateCounter is returned by [Reader.Register] for a name that is
+// already registered.
+var ErrDuplicateCounter = errors.New("counter already registered")
+
+// ErrShutdown is returned by calls made after [Reader.Shutdown].
+var ErrShutdown = errors.New("reader is shut down")
+
+// sdkReader keeps the embedded field unexported, so that nobody drains the
+// delta intervals behind the reader's back.
+type sdkReader = sdkmetric.Reader
+
+// Reader is an OpenTelemetry metric reader that turns the measurements of a
+// MeterProvider into PyCounters-style window counters. Give it to
+// sdkmetric.WithReader; it serves one MeterProvider.
+//
+// A Reader is safe for concurrent use. Unless made with [WithManualTicks] it
+// owns one goroutine, which collects every tick and reports every report
+// interval, and which [Reader.Shutdown] stops.
+type Reader struct {
+	sdkReader
+	manual *sdkmetric.ManualReader
+	cfg    config
+	origin time.Time
+
+	// tickMu serialises collection: each delta Collect consumes the interval.
+	tickMu sync.Mutex
+	rm     metricdata.ResourceMetrics // reused between ticks; guarded by tickMu
+
+	mu        sync.Mutex // guards the fields below
+	counters  map[string]*entry
+	byEvent   map[string][]*entry
+	reporters []namedReporter
+	busy      map[string]bool // reporters still running a report that timed out
+	shut      bool
+
+	stop     chan struct{}
+	done     chan struct{}
+	shutOnce sync.Once
+	shutErr  error
+}
+
+var _ sdkmetric.Reader = (*Reader)(nil)
+
+type namedReporter struct {
+	name string
+	rep  report.Reporter
+}
+
+// entry is one registered counter and its series.
+type entry struct {
+	c        *counters.Counter
+	series   map[attribute.Distinct]*series
+	empty    *counters.Series // read when the counter has no series yet
+	overflow *series
+	warned   map[string]bool // problems already sent to otel.Handle
+}
+
+type series struct {
+	s     *counters.Series
+	attrs attribute.Set
+	key   string
+}
+
+// New returns a Reader. It panics if a counter given with [WithCounters] is
+// invalid or duplicated (a programming error).
+func New(opts ...Option) *Reader {
+	cfg := newConfig(opts)
+	manual := sdkmetric.NewManualReader(
+		sdkmetric.WithTemporalitySelector(func(sdkmetric.InstrumentKind) metricdata.Temporality {
+			return metricdata.DeltaTemporality
+		}),
+	)
+	r := &Reader{
+		sdkReader: manual,
+		manual:    manual,
+		cfg:       cfg,
+		origin:    cfg.clock(),
+		counters:  map[string]*entry{},
+		byEvent:   map[string][]*entry{},
+		busy:      map[string]bool{},
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	for _, d := range cfg.defs {
+		if err := r.Register(d); err != nil {
+			panic("reader.New: " + err.Error())
+		}
+	}
+	if cfg.manual {
+		close(r.done)
+	} else {
+		go r.loop()
+	}
+	return r
+}
+
+// TickInterval returns the reader's tick.
+func (r *Reader) TickInterval() time.Duration { return r.cfg.tick }
+
+func (r *Reader) elapsed() time.Duration { return r.cfg.clock().Sub(r.origin) }
+
+// Register adds a counter. Its name must be unique among the registered
+// counters ([ErrDuplicateCounter] otherwise); several counters may listen to
+// one event. The counter hears measurements from the current interval on.
+func (r *Reader) Register(def counters.Definition) error {
+	c, err := counters.New(def, r.cfg.tick, r.elapsed())
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shut {
+		return ErrShutdown
+	}
+	name := c.Name()
+	if _, ok := r.counters[name]; ok {
+		return fmt.Errorf("counter %q: %w", name, ErrDuplicateCounter)
+	}
+	e := &entry{c: c, series: map[attribute.Distinct]*series{}, empty: c.NewSeries(), warned: map[string]bool{}}
+	r.counters[name] = e
+	for _, ev := range c.Definition().Events {
+		r.byEvent[ev] = append(r.byEvent[ev], e)
+	}
+	return nil
+}
+
+// Unregister removes the counter named name and forgets its series. It
+// reports whether such a counter was registered.
+func (r *Reader) Unregister(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.counters[name]
+	if !ok {
+		return false
+	}
+	delete(r.counters, name)
+	for _, ev := range e.c.Definition().Events {
+		l := slices.DeleteFunc(r.byEvent[ev], func(x *entry) bool { return x == e })
+		if len(l) == 0 {
+			delete(r.byEvent, ev)
+		} else {
+			r.byEvent[ev] = l
+		}
+	}
+	return true
+}
+
+// Counters returns the definitions of the registered counters, sorted by name.
+func (r *Reader) Counters() []counters.Definition {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	defs := make([]counters.Definition, 0, len(r.counters))
+	for _, e := range r.counters {
+		defs = append(defs, e.c.Definition())
+	}
+	slices.SortFunc(defs, func(a, b counters.Definition) int { return strings.Compare(a.Name, b.Name) })
+	return defs
+}
+
+// Has reports whether a counter named name is registered.
+func (r *Reader) Has(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.counters[name]
+	return ok
+}
+
+// Tick collects the measurements of the interval since the previous tick and
+// adds them to the windows. The reader's goroutine calls it every tick; call
+// it yourself only with [WithManualTicks].
+func (r *Reader) Tick(ctx context.Context) error {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	return r.tick(ctx)
+}
+
+func (r *Reader) tick(ctx context.Context) error {
+	if err := r.manual.Collect(ctx, &r.rm); err != nil {
+		return err
+	}
+	at := r.elapsed()
+	r.mu.Lock()
+	for _, sm := range r.rm.ScopeMetrics {
+		for i := range sm.Metrics {
+			m := &sm.Metrics[i]
+			if l := r.byEvent[m.Name]; len(l) > 0 {
+				r.feedMetric(at, m, l)
+			}
+		}
+	}
+	r.evict(at)
+	r.mu.Unlock()
+	return nil
+}
+
+// evict forgets the windowed series idle for twice their window: by then they
+// have reported their empty value for a whole window.
+func (r *Reader) evict(at time.Duration) {
+	for _, e := range r.counters {
+		if !e.c.Kind().Windowed() {
+			continue
+		}
+		idle := 2 * e.c.Window()
+		for k, s := range e.series {
+			if s.attrs.Len() > 0 && s.s.Idle(at, idle) {
+				delete(e.series, k)
+				if s == e.overflow {
+					e.overflow = nil
+				}
+			}
+		}
+	}
+}
+
+// point is one data point reduced to what counters read.
+type point struct {
+	attrs    attribute.Set
+	count    uint64
+	sum      float64
+	min, max float64
+	minMax   bool // min and max are known
+	values   bool // count, min and max describe individual values
+}
+
+func (r *Reader) feedMetric(at time.Duration, m *metricdata.Metrics, l []*entry) {
+	timed := isDuration(m.Unit)
+	feed := func(p point) {
+		for _, e := range l {
+			r.feed(at, e, m.Name, timed, p)
+		}
+	}
+	switch d := m.Data.(type) {
+	case metricdata.Histogram[float64]:
+		for _, dp := range d.DataPoints {
+			feed(histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max))
+		}
+	case metricdata.Histogram[int64]:
+		for _, dp := range d.DataPoints {
+			feed(histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max)))
+		}
+	case metricdata.ExponentialHistogram[float64]:
+		for _, dp := range d.DataPoints {
+			feed(histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max))
+		}
+	case metricdata.ExponentialHistogram[int64]:
+		for _, dp := range d.DataPoints {
+			feed(histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max)))
+		}
+	case metricdata.Sum[float64]:
+		for _, dp := range d.DataPoints {
+			feed(point{attrs: dp.Attributes, sum: dp.Value})
+		}
+	case metricdata.Sum[int64]:
+		for _, dp := range d.DataPoints {
+			feed(point{attrs: dp.Attributes, sum: float64(dp.Value)})
+		}
+	case metricdata.Gauge[float64]:
+		for _, dp := range d.DataPoints {
+			feed(gaugePoint(dp.Attributes, dp.Value))
+		}
+	case metricdata.Gauge[int64]:
+		for _, dp := range d.DataPoints {
+			feed(gaugePoint(dp.Attributes, float64(dp.Value)))
+		}
+	}
+}
+
+func histPoint(attrs attribute.Set, n uint64, sum float64, lo, hi metricdata.Extrema[float64]) point {
+	p := point{attrs: attrs, count: n, sum: sum, values: true}
+	var okLo, okHi bool
+	p.min, okLo = lo.Value()
+	p.max, okHi = hi.Value()
+	p.minMax = okLo && okHi
+	return p
+}
+
+func gaugePoint(attrs attribute.Set, v float64) point {
+	return point{attrs: attrs, count: 1, sum: v, min: v, max: v, minMax: true, values: true}
+}
+
+func toFloat(e metricdata.Extrema[int64]) metricdata.Extrema[float64] {
+	if v, ok := e.Value(); ok {
+		return metricdata.NewExtrema(float64(v))
+	}
+	return metricdata.Extrema[float64]{}
+}
+
+// isDuration reports whether unit is a unit of time, which makes a histogram
+// a timed event.
+func isDuration(unit string) bool {
+	switch unit {
+	case "s", "ms", "us", "µs", "ns", "min", "h":
+		return true
+	}
+	return false
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// feed adds one data point to one counter, translated to what its kind reads.
+func (r *Reader) feed(at time.Duration, e *entry, event string, timed bool, p point) {
+	kind := e.c.Kind()
+	var x counters.Sample
+	switch {
+	case kind == counters.Last:
+		if !p.values || p.count != 1 {
+			e.warn(event, "last needs a gauge instrument (its values are not kept by "+instrumentWord(p)+")")
+			return
+		}
+		x = counters.Sample{Count: 1, Sum: p.sum}
+	case kind.NeedsValues():
+		if !p.values {
+			e.warn(event, kind.String()+" needs individual values, which a counter instrument does not keep; record them with a histogram")
+			return
+		}
+		if kind == counters.Count {
+			x = counters.Sample{Count: p.count}
+			break
+		}
+		if (kind == counters.Max || kind == counters.Min) && !p.minMax {
+			e.warn(event, kind.String()+" needs the histogram's min and max, which its aggregation does not keep")
+			return
+		}
+		x = counters.Sample{Count: p.count, Sum: p.sum, Min: p.min, Max: p.max}
+	default: // Event, Total, Frequency, WindowSum
+		of := e.c.Definition().Of
+		if of == counters.OfAuto {
+			of = counters.OfSum
+			if timed && p.values && kind != counters.Total {
+				of = counters.OfCount
+			}
+		}
+		if of == counters.OfCount && p.values {
+			x = counters.Sample{Count: p.count, Sum: float64(p.count)}
+		} else {
+			x = counters.Sample{Count: p.count, Sum: p.sum}
+		}
+	}
+	if !finite(x.Sum) || !finite(x.Min) || !finite(x.Max) {
+		e.warn(event, "an interval holding NaN or infinite values was left out")
+		return
+	}
+	s := e.seriesFor(p.attrs, r.cfg.seriesLimit)
+	s.s.Add(at, x)
+}
+
+func instrumentWord(p point) string {
+	if p.values {
+		return "a histogram"
+	}
+	return "a counter instrument"
+}
+
+// warn sends a problem with a counter's input to otel.Handle once.
+func (e *entry) warn(event, msg string) {
+	k := event + "\x00" + msg
+	if e.warned[k] {
+		return
+	}
+	e.warned[k] = true
+	otel.Handle(fmt.Errorf("otelcounters: counter %q, event %q: %s", e.c.Name(), event, msg))
+}
+
+func (e *entry) seriesFor(attrs attribute.Set, limit int) *series {
+	d := attrs.Equivalent()
+	if s, ok := e.series[d]; ok {
+		return s
+	}
+	if limit > 0 && len(e.series) >= limit && attrs.Len() > 0 {
+		if e.overflow == nil {
+			o := attribute.NewSet(attribute.Bool(OverflowKey, true))
+			e.overflow = e.newSeries(o)
+			e.series[o.Equivalent()] = e.overflow
+			e.warn("", fmt.Sprintf("more than %d series: further attribute sets are reported as %s", limit, e.overflow.key))
+		}
+		return e.overflow
+	}
+	s := e.newSeries(attrs)
+	e.series[d] = s
+	return s
+}
+
+func (e *entry) newSeries(attrs attribute.Set) *series {
+	return &series{s: e.c.NewSeries(), attrs: attrs, key: report.Key(e.c.Name(), attrs)}
+}
+
+// Report collects the measurements made since the last tick and returns the
+// current value of every counter's every series, sorted by key. A counter
+// with no series yet is reported under its name with its empty value.
+func (r *Reader) Report(ctx context.Context) (report.Report, error) {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	return r.report(ctx)
+}
+
+func (r *Reader) report(ctx context.Context) (report.Report, error) {
+	if err := r.tick(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+		return report.Report{}, err
+	}
+	now := r.cfg.clock()
+	at := now.Sub(r.origin)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.counters {
+		n += max(len(e.series), 1)
+	}
+	rep := report.Report{Time: now, Values: make([]report.Value, 0, n)}
+	for _, e := range r.counters {
+		def := e.c.Definition()
+		v := report.Value{Counter: def.Name, Kind: def.Kind}
+		if def.Kind.Windowed() {
+			v.Window = e.c.Window()
+		}
+		if len(e.series) == 0 {
+			v.Key = def.Name
+			v.Value = e.empty.Value(at)
+			rep.Values = append(rep.Values, v)
+			continue
+		}
+		for _, s := range e.series {
+			v.Key, v.Attrs, v.Value = s.key, s.attrs, s.s.Value(at)
+			rep.Values = append(rep.Values, v)
+		}
+	}
+	slices.SortFunc(rep.Values, func(a, b report.Value) int { return strings.Compare(a.Key, b.Key) })
+	return rep, nil
+}
+
+// Shutdown stops the reader's goroutine, sends a final report to the
+// reporters, and shuts the embedded SDK reader down. Only the first call does
+// anything; later calls return its result. The MeterProvider calls it from
+// its own Shutdown.
+func (r *Reader) Shutdown(ctx context.Context) error {
+	r.shutOnce.Do(func() {
+		close(r.stop)
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			r.shutErr = ctx.Err()
+			return
+		}
+		err := r.OutputReport(ctx)
+		r.mu.Lock()
+		r.shut = true
+		r.mu.Unlock()
+		r.shutErr = errors.Join(err, r.manual.Shutdown(ctx))
+	})
+	return r.shutErr
+}
+
+// ForceFlush sends a report to the reporters now; the MeterProvider calls it
+// from its own ForceFlush.
+func (r *Reader) ForceFlush(ctx context.Context) error {
+	return r.OutputReport(ctx)
+}
+
+func (r *Reader) loop() {
+	defer close(r.done)
+	t := time.NewTicker(r.cfg.tick)
+	defer t.Stop()
+	var nextReport time.Time // zero: report at the first tick
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.tick)
+		now := r.cfg.clock()
+		if r.cfg.reportInterval > 0 && !now.Before(nextReport) {
+			nextReport = now.Add(r.cfg.reportInterval)
+			if err := r.OutputReport(ctx); err != nil {
+				otel.Handle(err)
+			}
+		} else if err := r.Tick(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			otel.Handle(fmt.Errorf("otelcounters: tick: %w", err))
+		}
+		cancel()
+	}
+}

@@ -1,0 +1,167 @@
+package report
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/otelcounters/otelcounters/counters"
+)
+
+// CollectionTimeKey is the metadata key holding a report's time in Unix
+// seconds, as PyCounters writes it.
+const CollectionTimeKey = "__collection_time__"
+
+// Value is one counter's value for one series.
+type Value struct {
+	// Key is the name the value is reported under: the counter's name for
+	// the series without attributes, name{k="v",...} otherwise (see [Key]).
+	Key string
+	// Counter is the counter's name.
+	Counter string
+	// Kind is the counter's kind.
+	Kind counters.Kind
+	// Window is the span of the counter's window; zero for running totals
+	// and last values.
+	Window time.Duration
+	// Attrs are the series' attributes.
+	Attrs attribute.Set
+	// Value is the number; Value.OK is false for an empty counter (null).
+	counters.Value
+}
+
+// Report is the value of every counter at one time, sorted by Key.
+// Reporters must not modify it: it is shared by all of them.
+type Report struct {
+	Time   time.Time
+	Values []Value
+}
+
+// Reporter outputs reports: to a log, a file, a pipe, a network peer.
+// Report is called from the reader's reporting goroutine (or the caller of an
+// on-demand report), one call at a time per reporter; it should honour ctx.
+type Reporter interface {
+	Report(ctx context.Context, r Report) error
+}
+
+// ReporterFunc adapts a function to [Reporter].
+type ReporterFunc func(ctx context.Context, r Report) error
+
+// Report calls f.
+func (f ReporterFunc) Report(ctx context.Context, r Report) error { return f(ctx, r) }
+
+// Key returns the report key of a counter's series: the counter's name when
+// attrs is empty, otherwise name{k1="v1",k2="v2"} with keys sorted and values
+// quoted and escaped as in the Prometheus text format (backslash, double
+// quote and newline).
+func Key(name string, attrs attribute.Set) string {
+	if attrs.Len() == 0 {
+		return name
+	}
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte('{')
+	it := attrs.Iter()
+	for i := 0; it.Next(); i++ {
+		kv := it.Attribute()
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(string(kv.Key))
+		b.WriteString(`="`)
+		escapeValue(&b, kv.Value.Emit())
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func escapeValue(b *strings.Builder, s string) {
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
+
+// IsMetadata reports whether key is a metadata key (it starts and ends with
+// "__"), which log output skips.
+func IsMetadata(key string) bool {
+	return len(key) >= 4 && strings.HasPrefix(key, "__") && strings.HasSuffix(key, "__")
+}
+
+// UnixSeconds returns t as fractional Unix seconds, the unit of
+// __collection_time__.
+func UnixSeconds(t time.Time) float64 {
+	return float64(t.UnixNano()) / 1e9
+}
+
+// AppendJSON appends r as PyCounters' flat JSON object: every key with its
+// number, or null for an empty counter, then __collection_time__, on one line
+// with no trailing newline.
+func (r Report) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	for _, v := range r.Values {
+		b = strconv.AppendQuote(b, v.Key)
+		b = append(b, ": "...)
+		b = AppendNumber(b, v.Value)
+		b = append(b, ", "...)
+	}
+	b = strconv.AppendQuote(b, CollectionTimeKey)
+	b = append(b, ": "...)
+	b = appendFloat(b, UnixSeconds(r.Time))
+	return append(b, '}')
+}
+
+// AppendNumber appends v as a JSON number, or null when it is empty or not
+// finite (JSON has no NaN or infinity).
+func AppendNumber(b []byte, v counters.Value) []byte {
+	if !v.OK || math.IsNaN(v.V) || math.IsInf(v.V, 0) {
+		return append(b, "null"...)
+	}
+	return appendFloat(b, v.V)
+}
+
+// appendFloat formats like encoding/json: the shortest representation that
+// reads back exactly, in exponent form only for very small or large numbers.
+func appendFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	return strconv.AppendFloat(b, f, format, -1, 64)
+}
+
+// Lookup returns the value reported under key.
+func (r Report) Lookup(key string) (Value, bool) {
+	i, ok := searchKey(r.Values, key)
+	if !ok {
+		return Value{}, false
+	}
+	return r.Values[i], true
+}
+
+func searchKey(vs []Value, key string) (int, bool) {
+	lo, hi := 0, len(vs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if vs[m].Key < key {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(vs) && vs[lo].Key == key
+}
