@@ -169,7 +169,8 @@ func (s *Series) advance(k int64) {
 
 // Add adds the sample of the interval that ended at elapsed time at. Intervals
 // must be added in non-decreasing time order; a sample older than the window
-// is ignored. A sample with Count zero changes nothing.
+// is ignored. A sample with Count zero adds only its Sum (a counter
+// instrument's increment); one with Count and Sum zero changes nothing.
 func (s *Series) Add(at time.Duration, x Sample) {
 	if x.Count == 0 && x.Sum == 0 {
 		return
@@ -204,9 +205,13 @@ func (s *Series) Add(at time.Duration, x Sample) {
 		case laneSum:
 			*v += x.Sum
 		case laneMin:
-			*v = math.Min(*v, x.Min)
+			if x.Count > 0 { // Min and Max mean nothing without measurements
+				*v = math.Min(*v, x.Min)
+			}
 		case laneMax:
-			*v = math.Max(*v, x.Max)
+			if x.Count > 0 {
+				*v = math.Max(*v, x.Max)
+			}
 		}
 	}
 }

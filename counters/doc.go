@@ -21,8 +21,9 @@
 // that holds t, so the window read at time t holds the slots whose intervals
 // end in (t−W, t]. At times that are a whole number of slots, that is
 // exactly the events in (t−W, t]; in between, the window's old edge is up to
-// one slot older. PyCounters kept an event exactly W seconds old; here it has
-// just left.
+// one slot newer (the window holds the intervals that end after the next slot
+// boundary minus W). PyCounters kept an event exactly W seconds old; here it
+// has just left.
 //
 // # Values
 //
