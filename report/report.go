@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -104,7 +105,7 @@ func IsMetadata(key string) bool {
 // UnixSeconds returns t as fractional Unix seconds, the unit of
 // __collection_time__.
 func UnixSeconds(t time.Time) float64 {
-	return float64(t.UnixNano()) / 1e9
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }
 
 // AppendJSON appends r as PyCounters' flat JSON object: every key with its
@@ -113,15 +114,52 @@ func UnixSeconds(t time.Time) float64 {
 func (r Report) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
 	for _, v := range r.Values {
-		b = strconv.AppendQuote(b, v.Key)
+		b = appendString(b, v.Key)
 		b = append(b, ": "...)
 		b = AppendNumber(b, v.Value)
 		b = append(b, ", "...)
 	}
-	b = strconv.AppendQuote(b, CollectionTimeKey)
+	b = appendString(b, CollectionTimeKey)
 	b = append(b, ": "...)
 	b = appendFloat(b, UnixSeconds(r.Time))
 	return append(b, '}')
+}
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD (as encoding/json
+// does), everything else as it is.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // AppendNumber appends v as a JSON number, or null when it is empty or not

@@ -94,3 +94,32 @@ func TestLookup(t *testing.T) {
 		t.Error("an empty report still carries its time")
 	}
 }
+
+func TestAppendJSONOddKeys(t *testing.T) {
+	keys := []string{"a\x01b", "bell\a", "tab\tv\v", "del\x7f", "bad\xffutf8", "tag\U000e0001", `q"\`, "ünï", "<&>"}
+	r := report.Report{Time: time.Unix(1, 0)}
+	for _, k := range keys {
+		r.Values = append(r.Values, report.Value{Key: k, Value: counters.Value{V: 1, OK: true}})
+	}
+	out := r.AppendJSON(nil)
+	var back map[string]float64
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatalf("invalid JSON %s: %v", out, err)
+	}
+	for _, k := range keys {
+		want := strings.ToValidUTF8(k, "\uFFFD")
+		if back[want] != 1 {
+			t.Errorf("key %q read back as missing from %s", k, out)
+		}
+	}
+}
+
+func TestUnixSeconds(t *testing.T) {
+	for _, tm := range []time.Time{time.Unix(0, 0), time.Unix(1307115164, 880000000), time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		got := report.UnixSeconds(tm)
+		want := float64(tm.Unix()) + float64(tm.Nanosecond())/1e9
+		if got != want || got < 0 {
+			t.Errorf("UnixSeconds(%v) = %v, want %v", tm, got, want)
+		}
+	}
+}
