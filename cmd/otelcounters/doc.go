@@ -1,0 +1,19 @@
+// Command otelcounters is the project's tool: otelcounters <command> [flags].
+//
+// # Commands
+//
+//   - replay: run an event trace through the real pipeline (an OpenTelemetry
+//     MeterProvider and the otelcounters reader) on a simulated clock, and
+//     print the reports PyCounters' JSON file reporter would have written.
+//     See docs/replay.md.
+//
+// otelcounters help lists the commands; otelcounters help <command> shows
+// a command's flags.
+//
+// # Exit status
+//
+// 0 when the command did its job, 1 when it failed at run time (a write
+// error, a peer that went away), 2 for bad usage or bad input (flags, a
+// configuration file, a trace). Messages go to standard error; standard
+// output carries only the command's output.
+package main
