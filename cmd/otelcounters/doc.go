@@ -2,6 +2,10 @@
 //
 // # Commands
 //
+//   - demo: PyCounters' tutorial server made real: an upper-casing TCP echo
+//     server on loopback, instrumented through the OpenTelemetry API, under a
+//     built-in load, reporting log lines and a JSON file every few seconds.
+//     See docs/getting-started.md.
 //   - replay: run an event trace through the real pipeline (an OpenTelemetry
 //     MeterProvider and the otelcounters reader) on a simulated clock, and
 //     print the reports PyCounters' JSON file reporter would have written.
