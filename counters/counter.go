@@ -85,6 +85,10 @@ func New(def Definition, tick, at time.Duration) (*Counter, error) {
 		c.lanes = []lane{laneMin}
 	case Count:
 		c.lanes = []lane{laneCount}
+	case Percentiles:
+		// The lanes give the mean and clamp the quantiles to the window's
+		// exact extremes; the buckets live beside them (percentile.go).
+		c.lanes = []lane{laneCount, laneSum, laneMin, laneMax}
 	}
 	return c, nil
 }
@@ -120,6 +124,9 @@ func (c *Counter) NewSeries() *Series {
 	s := &Series{c: c, head: -1, last: -1}
 	if c.def.Kind.Windowed() {
 		s.vals = make([]float64, int(c.n)*len(c.lanes))
+		if c.def.Kind == Percentiles {
+			s.h = newHistWindow(int(c.n))
+		}
 		s.clear(0, int(c.n))
 	}
 	return s
@@ -135,9 +142,14 @@ type Series struct {
 	// total and seen serve the kinds without a window.
 	total float64
 	seen  bool
+	// h holds the buckets of Percentiles series; nil for other kinds.
+	h *histWindow
 }
 
 func (s *Series) clear(from, to int) {
+	if s.h != nil {
+		s.h.clear(from, to)
+	}
 	w := len(s.c.lanes)
 	for i := from * w; i < to*w; i++ {
 		switch s.c.lanes[i%w] {
@@ -171,27 +183,40 @@ func (s *Series) advance(k int64) {
 // must be added in non-decreasing time order; a sample older than the window
 // is ignored. A sample with Count zero adds only its Sum (a counter
 // instrument's increment); one with Count and Sum zero changes nothing.
+//
+// A Percentiles series learns from a Sample only the values it knows
+// exactly (the one value of a Count 1, the Min and Max of a Count 2); feed it
+// with [Series.AddHistogram].
 func (s *Series) Add(at time.Duration, x Sample) {
+	if k, ok := s.add(at, x); ok && s.h != nil {
+		s.h.addKnown(int(k%s.c.n), x)
+	}
+}
+
+// add adds x to the lanes and returns the slot it went to, or false when
+// there is no slot (an empty sample, a sample older than the window, a kind
+// without a window).
+func (s *Series) add(at time.Duration, x Sample) (int64, bool) {
 	if x.Count == 0 && x.Sum == 0 {
-		return
+		return 0, false
 	}
 	switch s.c.def.Kind {
 	case Event, Total:
 		s.total += x.Sum
 		s.seen = true
 		s.last = int64(at)
-		return
+		return 0, false
 	case Last:
 		// The newest value of the interval is not known from a Sample; the
 		// caller passes it as Sum with Count 1.
 		s.total = x.Sum
 		s.seen = true
 		s.last = int64(at)
-		return
+		return 0, false
 	}
 	k := s.c.slotIndex(at)
 	if k <= s.head-s.c.n {
-		return
+		return 0, false
 	}
 	s.advance(k)
 	s.last = k
@@ -214,22 +239,15 @@ func (s *Series) Add(at time.Duration, x Sample) {
 			}
 		}
 	}
+	return k, true
 }
 
 // fold combines the lanes of the slots inside the window at elapsed time at.
 func (s *Series) fold(at time.Duration) (count, sum, lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
-	if s.head < 0 {
-		return
-	}
-	k := s.c.slotIndex(at)
-	from := k - s.c.n + 1
-	if from < s.head-s.c.n+1 {
-		from = s.head - s.c.n + 1
-	}
-	to := min(k, s.head)
+	from, to := s.span(at)
 	w := len(s.c.lanes)
-	for j := max(from, 0); j <= to; j++ {
+	for j := from; j <= to; j++ {
 		base := int(j%s.c.n) * w
 		for i, l := range s.c.lanes {
 			v := s.vals[base+i]
@@ -248,7 +266,20 @@ func (s *Series) fold(at time.Duration) (count, sum, lo, hi float64) {
 	return
 }
 
-// Value returns the counter's value for this series at elapsed time at.
+// span returns the slot indexes of the window at elapsed time at that may
+// hold data: none (from > to) before any data.
+func (s *Series) span(at time.Duration) (from, to int64) {
+	if s.head < 0 {
+		return 0, -1
+	}
+	k := s.c.slotIndex(at)
+	from = max(k-s.c.n+1, s.head-s.c.n+1, 0)
+	return from, min(k, s.head)
+}
+
+// Value returns the counter's value for this series at elapsed time at. The
+// value of a Percentiles series is the mean of its window; its quantiles
+// come from [Series.Quantiles].
 func (s *Series) Value(at time.Duration) Value {
 	switch s.c.def.Kind {
 	case Event, Total, Last:
@@ -256,7 +287,7 @@ func (s *Series) Value(at time.Duration) Value {
 	}
 	count, sum, lo, hi := s.fold(at)
 	switch s.c.def.Kind {
-	case Average, AverageTime:
+	case Average, AverageTime, Percentiles:
 		if count == 0 {
 			return Value{}
 		}

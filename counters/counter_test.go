@@ -253,7 +253,9 @@ func want(k counters.Kind, a agg, total, last float64, seen bool, covered time.D
 		return counters.Value{V: total, OK: seen}
 	case counters.Last:
 		return counters.Value{V: last, OK: seen}
-	case counters.Average, counters.AverageTime:
+	case counters.Average, counters.AverageTime, counters.Percentiles:
+		// A percentiles counter's Value is its mean (its quantiles are
+		// checked in percentile_test.go).
 		if a.n == 0 {
 			return counters.Value{}
 		}

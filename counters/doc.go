@@ -1,5 +1,6 @@
 // Package counters is the window arithmetic of otelcounters: PyCounters'
-// counter kinds computed from per-interval samples (count, sum, min, max).
+// counter kinds computed from per-interval samples (count, sum, min, max),
+// and window percentiles from per-interval histograms.
 //
 // It uses only the standard library, starts no goroutines and reads no
 // clock: every call takes the elapsed time since the owner's origin, so the
@@ -39,6 +40,17 @@
 //
 // Sums are exact float64 sums of per-interval sums: exact whenever the
 // values are (integers, or binary fractions of moderate size).
+//
+// # Percentiles
+//
+// A Percentiles series keeps, beside count, sum, min and max, each slot's
+// base-2 exponential histogram ([Histogram], OpenTelemetry's layout, fed by
+// [Series.AddHistogram]), compactly: only the buckets that count something,
+// as varints. [Series.Quantiles] merges the window's slots and returns the
+// nearest-rank quantiles (the value of rank ⌈q·n⌉) as bucket midpoints
+// clamped to the window's exact extremes: within 0.54% of the exact values at
+// [DefaultScale]. [Series.Value] is the window's mean. Quantiles of several
+// processes do not merge from values: see [Merge].
 //
 // # Concurrency
 //

@@ -2,6 +2,7 @@ package counters
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,6 +38,11 @@ const (
 	Count
 	// Last is the most recent value ever set (statvent's set; a gauge).
 	Last
+	// Percentiles gives chosen quantiles (by default p50, p90 and p99) and
+	// the mean of the values in the window (statvent's record), from the
+	// per-interval exponential histograms of its events: see
+	// [Series.Quantiles] for the rank rule and the error bound.
+	Percentiles
 )
 
 var kindNames = [...]struct{ name, class string }{
@@ -50,6 +56,7 @@ var kindNames = [...]struct{ name, class string }{
 	Min:         {"min", "MinWindowCounter"},
 	Count:       {"count", ""},
 	Last:        {"last", ""},
+	Percentiles: {"percentiles", ""},
 }
 
 // Kinds lists every kind, in declaration order.
@@ -93,7 +100,7 @@ func (k Kind) Windowed() bool {
 // does not keep.
 func (k Kind) NeedsValues() bool {
 	switch k {
-	case Average, AverageTime, Max, Min, Count:
+	case Average, AverageTime, Max, Min, Count, Percentiles:
 		return true
 	}
 	return false
@@ -114,7 +121,8 @@ func (k *Kind) UnmarshalText(b []byte) error {
 
 // ParseKind returns the kind named s: a project name ("average_time"), a
 // PyCounters class name ("AverageTimeCounter") or one of the aliases "sum"
-// and "window" (WindowSum), "gauge" and "set" (Last). Case is ignored.
+// and "window" (WindowSum), "gauge" and "set" (Last), "record" and "summary"
+// (Percentiles). Case is ignored.
 func ParseKind(s string) (Kind, error) {
 	l := strings.ToLower(strings.TrimSpace(s))
 	for k := Event; int(k) < len(kindNames); k++ {
@@ -127,6 +135,8 @@ func ParseKind(s string) (Kind, error) {
 		return WindowSum, nil
 	case "gauge", "set":
 		return Last, nil
+	case "record", "summary":
+		return Percentiles, nil
 	case "averagetime":
 		return AverageTime, nil
 	case "windowsum":
@@ -206,6 +216,9 @@ type Definition struct {
 	Window time.Duration
 	// Of says what counting kinds add up; see [Of].
 	Of Of
+	// Quantiles are the quantiles a Percentiles counter reports, each in
+	// (0, 1); nil means [DefaultQuantiles]. Other kinds take none.
+	Quantiles []float64
 }
 
 // Normalized returns d with its defaults filled in, or an error naming what
@@ -239,5 +252,35 @@ func (d Definition) Normalized() (Definition, error) {
 	if d.Of != OfAuto && (d.Kind.NeedsValues() || d.Kind == Last) {
 		return d, fmt.Errorf("counter %q: of applies to event, total, frequency and window_sum counters, not %s", d.Name, d.Kind)
 	}
+	return d.normalizedQuantiles()
+}
+
+// DefaultQuantiles returns the quantiles of a Percentiles counter that names
+// none: 0.5, 0.9 and 0.99 (p50, p90, p99).
+func DefaultQuantiles() []float64 { return []float64{0.5, 0.9, 0.99} }
+
+// normalizedQuantiles fills in the default quantiles of a Percentiles
+// counter and returns its own sorted and without duplicates, in a slice of
+// its own.
+func (d Definition) normalizedQuantiles() (Definition, error) {
+	if d.Kind != Percentiles {
+		if len(d.Quantiles) > 0 {
+			return d, fmt.Errorf("counter %q: quantiles apply to percentiles counters, not %s", d.Name, d.Kind)
+		}
+		d.Quantiles = nil
+		return d, nil
+	}
+	if len(d.Quantiles) == 0 {
+		d.Quantiles = DefaultQuantiles()
+		return d, nil
+	}
+	for _, q := range d.Quantiles {
+		if !(q > 0 && q < 1) { // NaN fails too
+			return d, fmt.Errorf("counter %q: quantile %v is not in (0, 1) (write p99 as 0.99)", d.Name, q)
+		}
+	}
+	d.Quantiles = slices.Clone(d.Quantiles)
+	slices.Sort(d.Quantiles)
+	d.Quantiles = slices.Compact(d.Quantiles)
 	return d, nil
 }

@@ -15,7 +15,7 @@ import (
 func TestKinds(t *testing.T) {
 	want := []counters.Kind{
 		counters.Event, counters.Total, counters.Average, counters.AverageTime, counters.Frequency,
-		counters.WindowSum, counters.Max, counters.Min, counters.Count, counters.Last,
+		counters.WindowSum, counters.Max, counters.Min, counters.Count, counters.Last, counters.Percentiles,
 	}
 	if got := counters.Kinds(); !slices.Equal(got, want) {
 		t.Fatalf("Kinds() = %v, want %v", got, want)
@@ -43,9 +43,10 @@ func TestKindProperties(t *testing.T) {
 		{counters.Min, "min", "MinWindowCounter", true, true},
 		{counters.Count, "count", "", true, true},
 		{counters.Last, "last", "", false, false},
+		{counters.Percentiles, "percentiles", "", true, true},
 		// Invalid kinds: only their names are defined.
 		{0, "Kind(0)", "", false, false},
-		{11, "Kind(11)", "", false, false},
+		{12, "Kind(12)", "", false, false},
 		{255, "Kind(255)", "", false, false},
 	}
 	for _, tt := range tests {
@@ -99,6 +100,10 @@ func TestParseKind(t *testing.T) {
 		{"averagetime", counters.AverageTime},
 		{"gauge", counters.Last},
 		{"set", counters.Last},
+		{"percentiles", counters.Percentiles},
+		{"record", counters.Percentiles},
+		{"summary", counters.Percentiles},
+		{"Record", counters.Percentiles},
 		// Case and surrounding space are ignored.
 		{"AVERAGE", counters.Average},
 		{"Average_Time", counters.AverageTime},
@@ -329,7 +334,7 @@ func TestDefinitionNormalizedErrors(t *testing.T) {
 		{"no name", counters.Definition{Kind: counters.Average}, []string{"no name"}},
 		{"blank name", counters.Definition{Name: " \t", Kind: counters.Average}, []string{"no name"}},
 		{"no kind", counters.Definition{Name: "r"}, []string{`"r"`, "unknown kind 0"}},
-		{"bad kind", counters.Definition{Name: "r", Kind: 11}, []string{`"r"`, "unknown kind 11"}},
+		{"bad kind", counters.Definition{Name: "r", Kind: 12}, []string{`"r"`, "unknown kind 12"}},
 		{"negative window", counters.Definition{Name: "r", Kind: counters.Average, Window: -time.Second}, []string{`"r"`, "negative window -1s"}},
 		{"empty event", counters.Definition{Name: "r", Kind: counters.Average, Events: []string{"a", ""}}, []string{`"r"`, "empty event name"}},
 		{"blank event", counters.Definition{Name: "r", Kind: counters.Average, Events: []string{" "}}, []string{`"r"`, "empty event name"}},

@@ -9,13 +9,30 @@ import "math"
 //   - Event, Total, Frequency, WindowSum, Count and Last: the sum (rates and
 //     totals add up; Last adds up like statvent's summed gauges);
 //   - Average and AverageTime: the mean weighted by each value's Count;
-//   - Max and Min: the largest and smallest.
+//   - Max and Min: the largest and smallest;
+//   - Percentiles: the one value when a single process has one, no value
+//     otherwise. A quantile of the union cannot be computed from the
+//     quantiles of the parts (the largest p99 is not the p99 of the
+//     whole), and the values do not say which statistic they are. A
+//     percentiles counter's mean merges exactly as an average: merge the
+//     means with Average.
 //
 // Empty values are skipped; the result is empty only if every value is, and
 // for Frequency, WindowSum and Count it is then 0 as for an empty window.
 func Merge(k Kind, vals ...Value) Value {
 	var out Value
 	switch k {
+	case Percentiles:
+		n := 0
+		for _, v := range vals {
+			if v.OK {
+				out = v
+				n++
+			}
+		}
+		if n > 1 {
+			out = Value{}
+		}
 	case Average, AverageTime:
 		var sum float64
 		for _, v := range vals {

@@ -186,6 +186,17 @@ func checkMerge(t *testing.T, tr *trace, r *rand.Rand, st *mergeStats) bool {
 						return false
 					}
 				}
+			case counters.Percentiles:
+				// The one part that has a value keeps it; several give
+				// none, since quantiles do not merge.
+				want := counters.Value{}
+				if nSeries-empty == 1 {
+					want = exp
+				}
+				if got != want {
+					t.Errorf("%v: at %v Merge(%v, %+v) = %+v, want %+v (%d of %d parts empty)", tr, t0, k, vals, got, want, empty, nSeries)
+					return false
+				}
 			default:
 				if got != exp {
 					t.Errorf("%v: at %v Merge(%v, %+v) = %+v, one series reads %+v", tr, t0, k, vals, got, exp)
@@ -235,6 +246,7 @@ func TestMergeEmpty(t *testing.T) {
 		counters.Min:         {},
 		counters.Count:       zero,
 		counters.Last:        {},
+		counters.Percentiles: {},
 	}
 	if len(want) != len(counters.Kinds()) {
 		t.Fatalf("table covers %d kinds of %d", len(want), len(counters.Kinds()))

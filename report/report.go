@@ -21,6 +21,9 @@ const CollectionTimeKey = "__collection_time__"
 type Value struct {
 	// Key is the name the value is reported under: the counter's name for
 	// the series without attributes, name{k="v",...} otherwise (see [Key]).
+	// A percentiles counter reports several values per series, under its
+	// name with a suffix: name.p50, name.p99_9, name.mean, and with
+	// attributes name.p50{k="v",...}.
 	Key string
 	// Counter is the counter's name.
 	Counter string
@@ -31,6 +34,10 @@ type Value struct {
 	Window time.Duration
 	// Attrs are the series' attributes.
 	Attrs attribute.Set
+	// Quantile is the quantile, in (0, 1), that a percentiles counter's
+	// value is; 0 for every other value, a percentiles counter's mean
+	// included.
+	Quantile float64
 	// Value is the number; Value.OK is false for an empty counter (null).
 	counters.Value
 }
