@@ -226,7 +226,7 @@ func TestParseErrors(t *testing.T) {
 		{"counters:\n  - {name: a, kind: max}\n  - {name: b, kind: max}\n  - name: c\n    kind: Foo\n",
 			"t.yaml:5: counters[2].kind: " + kindErr.Error()},
 		{"counters:\n  - {name: a, kind: {x: 1}}\n", "t.yaml:2: counters[0].kind: want a counter kind, got a mapping"},
-		{"counters:\n  - {name: a, kind: max, knd: x}\n", "t.yaml:2: counters[0].knd: unknown key (want one of name, kind, events, window, window_size, of)"},
+		{"counters:\n  - {name: a, kind: max, knd: x}\n", "t.yaml:2: counters[0].knd: unknown key (want one of name, kind, events, window, window_size, of, quantiles)"},
 		{"counters:\n  - name: a\n    kind: max\n    window: 60s\n    window_size: 60\n",
 			"t.yaml:5: counters[0].window_size: window (line 4) and window_size both given: use one"},
 		{"counters:\n  - {name: a, kind: max, window: 900}\n", "t.yaml:2: counters[0].window: want a duration with a unit, such as 900s"},
@@ -412,5 +412,26 @@ func TestLoadAndFromEnv(t *testing.T) {
 	env[config.EnvVar] = bad
 	if _, err := config.FromEnv(getenv); err == nil || err.Error() != bad+":2: ticks: unknown key (want one of tick, report_interval, series_limit, counters, reporters, default_counters)" {
 		t.Errorf("FromEnv(bad) = %v", err)
+	}
+}
+
+func TestQuantiles(t *testing.T) {
+	c, err := config.Parse([]byte("counters:\n  - name: latency\n    kind: percentiles\n    quantiles: [0.99, 0.5]\n"), "q.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Counters[0].Quantiles; len(got) != 2 || got[0] != 0.5 || got[1] != 0.99 {
+		t.Errorf("quantiles = %v, want [0.5 0.99] (sorted by Normalized)", got)
+	}
+	for src, want := range map[string]string{
+		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: [1.5]\n":  "q.yaml:4: counters[0].quantiles[0]: quantile 1.5 is not between 0 and 1",
+		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: []\n":     "q.yaml:4: counters[0].quantiles: want a list of quantiles",
+		"counters:\n  - name: l\n    kind: average\n    quantiles: [0.5]\n":     "q.yaml:4: counters[0].quantiles: only percentiles counters have quantiles, not average",
+		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: [\"x\"]\n": "q.yaml:4: counters[0].quantiles[0]:",
+	} {
+		_, err := config.Parse([]byte(src), "q.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", src, err, want)
+		}
 	}
 }

@@ -29,7 +29,7 @@ const (
 // The keys of each mapping, in the order error messages list them.
 var (
 	topKeys      = []string{"tick", "report_interval", "series_limit", "counters", "reporters", "default_counters"}
-	counterKeys  = []string{"name", "kind", "events", "window", "window_size", "of"}
+	counterKeys  = []string{"name", "kind", "events", "window", "window_size", "of", "quantiles"}
 	reporterKeys = []string{"type", "name", "path", "level", "address"}
 	defaultKeys  = []string{"enabled", "include", "exclude"}
 	logLevels    = []string{"debug", "info", "warn", "error"}
@@ -499,6 +499,14 @@ func (d *decoder) counter(n *yaml.Node, path string) (def counters.Definition, n
 			def.Of = o
 		}
 	}
+	if e, has := m["quantiles"]; has {
+		def.Quantiles, good = d.quantiles(e.val, join(path, "quantiles"))
+		bad(good)
+		if good && kindGiven && def.Kind != counters.Percentiles {
+			d.fail(e.key, join(path, "quantiles"), "only percentiles counters have quantiles, not %s", def.Kind)
+			ok = false
+		}
+	}
 	if !ok {
 		return def, nameNode, false
 	}
@@ -508,6 +516,26 @@ func (d *decoder) counter(n *yaml.Node, path string) (def counters.Definition, n
 		return def, nameNode, false
 	}
 	return norm, nameNode, true
+}
+
+// quantiles reads a list of quantiles, each a number in (0, 1).
+func (d *decoder) quantiles(n *yaml.Node, path string) ([]float64, bool) {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		d.fail(n, path, "want a list of quantiles such as [0.5, 0.9, 0.99], got %s", describe(n))
+		return nil, false
+	}
+	qs := make([]float64, 0, len(n.Content))
+	ok := true
+	for i, e := range n.Content {
+		q, good := d.number(d.deref(e), index(path, i))
+		if good && !(q > 0 && q < 1) {
+			d.fail(e, index(path, i), "quantile %v is not between 0 and 1 (exclusive)", q)
+			good = false
+		}
+		ok = ok && good
+		qs = append(qs, q)
+	}
+	return qs, ok
 }
 
 func (d *decoder) reporterList(n *yaml.Node) []Reporter {
