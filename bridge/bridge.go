@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelcounters/otelcounters/config"
@@ -18,6 +19,7 @@ import (
 	"github.com/otelcounters/otelcounters/exporters/slogreport"
 	"github.com/otelcounters/otelcounters/reader"
 	"github.com/otelcounters/otelcounters/report"
+	"github.com/otelcounters/otelcounters/scoped"
 )
 
 // plan is what the sources ask for, gathered in order before anything is
@@ -246,22 +248,48 @@ func (b *Bridge) Shutdown(ctx context.Context) error { return b.r.Shutdown(ctx) 
 // MeterProvider is an SDK MeterProvider with the bridge's reader (and
 // view): a metric.MeterProvider to pass to otel.SetMeterProvider or to
 // instrumentation. Its Shutdown, the SDK's, sends a final report and stops
-// the reader. Make one with [NewMeterProvider]; it is safe for concurrent use.
+// the reader. With [WithScoped], its Meters are those of a
+// scoped.MeterProvider around the SDK's (see [MeterProvider.Scoped]). Make
+// one with [NewMeterProvider]; it is safe for concurrent use.
 type MeterProvider struct {
 	*sdkmetric.MeterProvider
-	b *Bridge
+	b      *Bridge
+	scoped *scoped.MeterProvider // nil without WithScoped
 }
 
+var _ metric.MeterProvider = (*MeterProvider)(nil)
+
 // NewMeterProvider builds the bridge as [New] does and a MeterProvider
-// around it, with the options given by [WithMeterProviderOptions].
+// around it, with the options given by [WithMeterProviderOptions] and, with
+// [WithScoped], the wrapper for per-request recordings.
 func NewMeterProvider(opts ...Option) (*MeterProvider, error) {
 	b, o, err := newBridge(opts)
 	if err != nil {
 		return nil, err
 	}
 	mpOpts := append(append([]sdkmetric.Option(nil), o.mpOpts...), b.MeterProviderOptions()...)
-	return &MeterProvider{MeterProvider: sdkmetric.NewMeterProvider(mpOpts...), b: b}, nil
+	mp := &MeterProvider{MeterProvider: sdkmetric.NewMeterProvider(mpOpts...), b: b}
+	if o.scoped {
+		mp.scoped = scoped.Wrap(mp.MeterProvider)
+	}
+	return mp, nil
 }
+
+// Meter returns a Meter of the SDK provider or, with [WithScoped], of its
+// scoped wrapper, whose synchronous instruments also add to the recordings
+// the measurement's context carries. Either way the SDK gets every
+// measurement.
+func (mp *MeterProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	if mp.scoped != nil {
+		return mp.scoped.Meter(name, opts...)
+	}
+	return mp.MeterProvider.Meter(name, opts...)
+}
+
+// Scoped returns the scoped.MeterProvider that mp's Meters come from with
+// [WithScoped]; its Start begins a per-request recording. It is nil without
+// WithScoped. scoped.Wrap(mp) returns it too, rather than wrapping twice.
+func (mp *MeterProvider) Scoped() *scoped.MeterProvider { return mp.scoped }
 
 // Reader returns the provider's window reader.
 func (mp *MeterProvider) Reader() *reader.Reader { return mp.b.r }

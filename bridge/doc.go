@@ -61,6 +61,18 @@
 // ms). Views see instrument names as created, before any other view renames
 // the stream; the window reader sees the stream's name.
 //
+// # Per-request recording
+//
+// [WithScoped] installs package scoped's wrapper with the window reader:
+// the provider's Meters (its own, and the global ones once it is passed to
+// otel.SetMeterProvider) also add each synchronous measurement to the
+// recordings its context carries, which a middleware starts with
+// mp.Scoped().Start(ctx). The SDK, and so the window counters, get every
+// measurement as before. For an existing provider, wrap it instead:
+//
+//	mp := sdkmetric.NewMeterProvider(append(yourOptions, b.MeterProviderOptions()...)...)
+//	sp := scoped.Wrap(mp) // give sp to otel.SetMeterProvider; sp.Start(ctx) records
+//
 // # Errors
 //
 // Everything that comes from run-time input — a file that does not parse, an

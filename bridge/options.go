@@ -20,6 +20,7 @@ type options struct {
 	getenv     func(string) string
 	readerOpts []reader.Option
 	mpOpts     []sdkmetric.Option
+	scoped     bool
 }
 
 // Option configures [New] and [NewMeterProvider].
@@ -161,6 +162,20 @@ func WithReaderOptions(opts ...reader.Option) Option {
 func WithMeterProviderOptions(opts ...sdkmetric.Option) Option {
 	return optionFunc(func(o options) options {
 		o.mpOpts = append(o.mpOpts, opts...)
+		return o
+	})
+}
+
+// WithScoped makes the provider of [NewMeterProvider] hand out the Meters
+// of a scoped.MeterProvider that wraps the SDK's, so that measurements made
+// with the context of a per-request recording started from
+// [MeterProvider.Scoped] are added to it too, whether the instrumentation
+// got its Meter from the provider itself or through otel.SetMeterProvider.
+// The SDK, and so the window reader, still gets every measurement exactly
+// as made. [New] ignores it: wrap an existing provider with scoped.Wrap.
+func WithScoped() Option {
+	return optionFunc(func(o options) options {
+		o.scoped = true
 		return o
 	})
 }

@@ -7,17 +7,26 @@
 //
 // # Model
 //
-// [Wrap] wraps a metric.MeterProvider (usually the SDK's). Its synchronous
-// instruments pass every measurement on to the wrapped provider, exactly as
-// made, and add it to the recordings the measurement's context carries.
-// [Start] puts a recording into a context; [Recording.Stop] ends it and
-// returns a [Result]: per instrument and attribute set, the count, sum,
-// min, max and last value, plus the recording's duration, by a clock that
-// [WithClock] can replace. [Result.Flat] gives scopedstats' flat map
-// (counters' sums, histograms' name.count and name.total_dur or name.sum,
-// gauges' last values, total_recording_duration), optionally filtered by
-// attributes; [Result.Require] fails with [ErrNothingRecorded] when the
-// recording saw nothing.
+// [Wrap] wraps a metric.MeterProvider (usually the SDK's; bridge.WithScoped
+// does it for the bridge's provider). Its synchronous instruments pass every
+// measurement on to the wrapped provider, exactly as made, and add it to
+// the recordings the measurement's context carries. [MeterProvider.Start]
+// puts a recording into a context; [Recording.Stop] ends it and returns a
+// [Result]: per instrument and attribute set, the count, sum, min, max and
+// last value, plus the recording's duration, by a clock that [WithClock]
+// can replace. [Result.Flat] gives scopedstats' flat map (counters' sums,
+// histograms' name.count and name.total_dur or name.sum, gauges' last
+// values, total_recording_duration), optionally filtered by attributes;
+// [Result.Require] fails with [ErrNothingRecorded] when the recording saw
+// nothing.
+//
+// Recordings start from the provider, not from a package function, because
+// the provider counts its active recordings: while it has none, its
+// instruments do not look into the context at all. A recording therefore
+// takes the measurements made through its own provider's instruments, not
+// through another wrapper's. Install one wrapper where the provider is
+// installed (otel.SetMeterProvider, or the provider given to
+// instrumentation) and start every recording from it.
 //
 // A wrapped instrument's Enabled is the wrapped one's answer, or true when
 // the context carries a recording: the recording wants the measurement even
@@ -29,15 +38,17 @@
 //
 // # Nesting and concurrency
 //
-// A recording started from a context that already carries one is nested in
-// it: a measurement counts in the innermost recording and in every active
-// recording around it. A stopped recording takes nothing more, even from
-// goroutines that still hold its context.
+// A recording started from a context that already carries one of the same
+// provider is nested in it: a measurement counts in the innermost recording
+// and in every active recording around it. A stopped recording takes
+// nothing more, even from goroutines that still hold its context.
 //
 // Goroutines spawned with the request's context add to the same recording;
-// each recording has one mutex. Without a recording in the context, a
-// wrapped instrument costs one ctx.Value walk on top of the SDK: no lock, no
-// allocation.
+// each recording has one mutex. While the provider has no active recording,
+// a wrapped instrument costs one atomic load on top of the SDK; while it
+// has some, one ctx.Value walk for measurements whose context carries none.
+// Neither locks or allocates. A recording that is never stopped keeps every
+// measurement on the ctx.Value walk: stop each one, with defer.
 //
 // # What it is not
 //

@@ -20,11 +20,12 @@ import (
 	"github.com/otelcounters/otelcounters/scoped"
 )
 
-// slowRequests records every request and logs the breakdown of those that
-// took at least threshold. now is the recordings' clock.
-func slowRequests(next http.Handler, logger *slog.Logger, threshold time.Duration, now func() time.Time) http.Handler {
+// slowRequests records every request with mp and logs the breakdown of
+// those that took at least threshold. now is the recordings' clock.
+func slowRequests(mp *scoped.MeterProvider, next http.Handler, logger *slog.Logger, threshold time.Duration, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, rec := scoped.Start(r.Context(), scoped.WithName(r.Method+" "+r.URL.Path), scoped.WithClock(now))
+		ctx, rec := mp.Start(r.Context(), scoped.WithName(r.Method+" "+r.URL.Path), scoped.WithClock(now))
+		defer rec.Stop() // a no-op after the Stop below; stops it if next panics
 		next.ServeHTTP(w, r.WithContext(ctx))
 		res := rec.Stop()
 		if res.Duration < threshold {
@@ -42,8 +43,8 @@ func slowRequests(next http.Handler, logger *slog.Logger, threshold time.Duratio
 
 // A middleware starts a recording per request and logs, with slog, what the
 // slow requests did: database calls, cache misses and time per stage. The
-// handler's instruments come from the wrapped provider, as third-party
-// instrumentation's would through otel.SetMeterProvider.
+// handler's instruments come from the wrapper that starts the recordings,
+// as third-party instrumentation's would through otel.SetMeterProvider.
 func Example_slowRequests() {
 	now := time.Unix(1_700_000_000, 0)
 	clock := func() time.Time { return now }
@@ -51,7 +52,8 @@ func Example_slowRequests() {
 
 	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer func() { _ = sdk.Shutdown(context.Background()) }()
-	meter := scoped.Wrap(sdk).Meter("shop")
+	mp := scoped.Wrap(sdk)
+	meter := mp.Meter("shop")
 	dbCalls, _ := meter.Int64Counter("db.calls")
 	cacheMisses, _ := meter.Int64Counter("cache.misses")
 	stageTime, _ := meter.Float64Histogram("stage.duration", metric.WithUnit("s"))
@@ -92,7 +94,7 @@ func Example_slowRequests() {
 			return a
 		},
 	}))
-	h := slowRequests(mux, logger, 100*time.Millisecond, clock)
+	h := slowRequests(mp, mux, logger, 100*time.Millisecond, clock)
 	for _, path := range []string{"/health", "/users/42"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
 	}
@@ -106,10 +108,11 @@ func Example_slowRequests() {
 func ExampleResult_Flat() {
 	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer func() { _ = sdk.Shutdown(context.Background()) }()
-	calls, _ := scoped.Wrap(sdk).Meter("api").Int64Counter("api.calls")
+	mp := scoped.Wrap(sdk)
+	calls, _ := mp.Meter("api").Int64Counter("api.calls")
 
 	now := time.Unix(1_700_000_000, 0)
-	ctx, rec := scoped.Start(context.Background(), scoped.WithClock(func() time.Time { return now }))
+	ctx, rec := mp.Start(context.Background(), scoped.WithClock(func() time.Time { return now }))
 	calls.Add(ctx, 1, metric.WithAttributes(attribute.String("endpoint", "/users"), attribute.String("method", "GET")))
 	calls.Add(ctx, 1, metric.WithAttributes(attribute.String("endpoint", "/posts"), attribute.String("method", "POST")))
 	now = now.Add(time.Millisecond)
@@ -125,8 +128,9 @@ func ExampleResult_Flat() {
 // Require fails when a recording saw nothing: here the measurement was made
 // with another context.
 func ExampleResult_Require() {
-	hits, _ := scoped.Wrap(sdkmetric.NewMeterProvider()).Meter("app").Int64Counter("hits")
-	ctx, rec := scoped.Start(context.Background(), scoped.WithName("GET /users"))
+	mp := scoped.Wrap(sdkmetric.NewMeterProvider())
+	hits, _ := mp.Meter("app").Int64Counter("hits")
+	ctx, rec := mp.Start(context.Background(), scoped.WithName("GET /users"))
 	_ = ctx
 	hits.Add(context.Background(), 1)
 	err := rec.Stop().Require()
@@ -134,5 +138,5 @@ func ExampleResult_Require() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// scoped: recording "GET /users": nothing recorded: no measurement made with the recording's context went through a MeterProvider wrapped by scoped.Wrap
+	// scoped: recording "GET /users": nothing recorded: no measurement made with the recording's context went through the wrapped MeterProvider that started it
 }

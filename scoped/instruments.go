@@ -8,9 +8,11 @@ import (
 )
 
 // The wrapped synchronous instruments. Each measures through the inner
-// instrument, then, only when the context carries a recording, works out
-// the attribute set and adds the measurement to the recording: without a
-// recording the cost is one ctx.Value walk, with no lock and no allocation.
+// instrument, then, only when the context carries a recording of the
+// instrument's provider, works out the attribute set and adds the
+// measurement to the recording. While the provider has no active recording
+// the cost is one atomic load; while it has some, one ctx.Value walk for
+// the measurements whose context carries none. Neither locks or allocates.
 //
 // Enabled is the inner instrument's answer, or true when the context
 // carries a recording: a recording processes the measurement even when the
@@ -25,13 +27,13 @@ type int64Counter struct {
 
 func (i *int64Counter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
 	i.inner.Add(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), addAttributes(opts))
 	}
 }
 
 func (i *int64Counter) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type int64UpDownCounter struct {
@@ -42,13 +44,13 @@ type int64UpDownCounter struct {
 
 func (i *int64UpDownCounter) Add(ctx context.Context, v int64, opts ...metric.AddOption) {
 	i.inner.Add(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), addAttributes(opts))
 	}
 }
 
 func (i *int64UpDownCounter) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type int64Histogram struct {
@@ -59,13 +61,13 @@ type int64Histogram struct {
 
 func (i *int64Histogram) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
 	i.inner.Record(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), recordAttributes(opts))
 	}
 }
 
 func (i *int64Histogram) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type int64Gauge struct {
@@ -76,13 +78,13 @@ type int64Gauge struct {
 
 func (i *int64Gauge) Record(ctx context.Context, v int64, opts ...metric.RecordOption) {
 	i.inner.Record(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), recordAttributes(opts))
 	}
 }
 
 func (i *int64Gauge) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type float64Counter struct {
@@ -93,13 +95,13 @@ type float64Counter struct {
 
 func (i *float64Counter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
 	i.inner.Add(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), addAttributes(opts))
 	}
 }
 
 func (i *float64Counter) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type float64UpDownCounter struct {
@@ -110,13 +112,13 @@ type float64UpDownCounter struct {
 
 func (i *float64UpDownCounter) Add(ctx context.Context, v float64, opts ...metric.AddOption) {
 	i.inner.Add(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), addAttributes(opts))
 	}
 }
 
 func (i *float64UpDownCounter) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type float64Histogram struct {
@@ -127,13 +129,13 @@ type float64Histogram struct {
 
 func (i *float64Histogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
 	i.inner.Record(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), recordAttributes(opts))
 	}
 }
 
 func (i *float64Histogram) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 type float64Gauge struct {
@@ -144,13 +146,13 @@ type float64Gauge struct {
 
 func (i *float64Gauge) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
 	i.inner.Record(ctx, v, opts...)
-	if r := fromContext(ctx); r != nil {
+	if r := i.in.recording(ctx); r != nil {
 		observe(r, i.in, float64(v), recordAttributes(opts))
 	}
 }
 
 func (i *float64Gauge) Enabled(ctx context.Context) bool {
-	return i.inner.Enabled(ctx) || fromContext(ctx) != nil
+	return i.inner.Enabled(ctx) || i.in.recording(ctx) != nil
 }
 
 var (

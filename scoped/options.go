@@ -21,7 +21,7 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// Option configures a recording made by [Start].
+// Option configures a recording made by [MeterProvider.Start].
 type Option interface {
 	apply(config) config
 }

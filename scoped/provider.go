@@ -1,6 +1,9 @@
 package scoped
 
 import (
+	"context"
+	"sync/atomic"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
@@ -8,23 +11,39 @@ import (
 )
 
 // MeterProvider is a metric.MeterProvider that adds the synchronous
-// measurements made with a recording's context to that recording, and
-// passes every call on to the provider it wraps. Make one with [Wrap]; the
-// zero value is not usable. It is safe for concurrent use.
+// measurements made with the context of one of its recordings (see
+// [MeterProvider.Start]) to that recording, and passes every call on to the
+// provider it wraps. Make one with [Wrap]; the zero value is not usable. It
+// is safe for concurrent use.
 type MeterProvider struct {
 	embedded.MeterProvider
 	inner metric.MeterProvider
+	// active counts the recordings started and not yet stopped. While it is
+	// zero, instruments skip the ctx.Value walk: one atomic load is the
+	// whole cost of the wrapper.
+	active atomic.Int64
 }
 
 var _ metric.MeterProvider = (*MeterProvider)(nil)
 
 // Wrap returns a MeterProvider that delegates to mp, usually the SDK's.
-// Wrapping a provider Wrap returned gives it back unchanged, so no
-// measurement is recorded twice. A nil mp stands for a no-op provider: the
-// measurements then reach recordings only.
+// Wrapping a provider Wrap returned gives it back unchanged, and so does
+// wrapping a provider that has a wrapper of its own (a method
+// Scoped() *MeterProvider that returns non-nil, as the bridge's provider
+// made with bridge.WithScoped has): no measurement is recorded twice. A nil
+// mp stands for a no-op provider: the measurements then reach recordings
+// only.
 func Wrap(mp metric.MeterProvider) *MeterProvider {
-	if w, ok := mp.(*MeterProvider); ok {
-		return w
+	switch w := mp.(type) {
+	case *MeterProvider:
+		if w != nil {
+			return w
+		}
+		mp = nil
+	case interface{ Scoped() *MeterProvider }:
+		if s := w.Scoped(); s != nil {
+			return s
+		}
 	}
 	if mp == nil {
 		mp = noop.NewMeterProvider()
@@ -32,9 +51,32 @@ func Wrap(mp metric.MeterProvider) *MeterProvider {
 	return &MeterProvider{inner: mp}
 }
 
+// Start begins a recording and returns a context that carries it. Every
+// synchronous measurement made through p's instruments with that context,
+// or one derived from it, is added to the recording and to every active
+// recording of p that ctx already carries (recordings nest). Measurements
+// made with other contexts, or through another provider, are not. Call
+// [Recording.Stop] to end it, always (defer it): until the last recording
+// of p stops, every measurement through p looks for one in its context.
+func (p *MeterProvider) Start(ctx context.Context, opts ...Option) (context.Context, *Recording) {
+	c := newConfig(opts)
+	r := &Recording{
+		p:      p,
+		parent: p.fromContext(ctx),
+		name:   c.name,
+		now:    c.now,
+		limit:  c.limit,
+	}
+	r.start = r.now()
+	// Counted before the context exists: whoever measures with it got it
+	// after this increment, so sees a non-zero count.
+	p.active.Add(1)
+	return context.WithValue(ctx, ctxKey{p}, r), r
+}
+
 // Meter returns a wrapped Meter of the inner provider's Meter.
 func (p *MeterProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
-	return &meter{inner: p.inner.Meter(name, opts...)}
+	return &meter{p: p, inner: p.inner.Meter(name, opts...)}
 }
 
 // Unwrap returns the provider p delegates to.
@@ -46,6 +88,7 @@ func (p *MeterProvider) Unwrap() metric.MeterProvider { return p.inner }
 // within any request.
 type meter struct {
 	embedded.Meter
+	p     *MeterProvider
 	inner metric.Meter
 }
 
@@ -57,7 +100,7 @@ func (m *meter) Int64Counter(name string, opts ...metric.Int64CounterOption) (me
 		i = noop.Int64Counter{}
 	}
 	unit := metric.NewInt64CounterConfig(opts...).Unit()
-	return &int64Counter{inner: i, in: &instrument{name: name, unit: unit, kind: Counter}}, err
+	return &int64Counter{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: Counter}}, err
 }
 
 func (m *meter) Int64UpDownCounter(name string, opts ...metric.Int64UpDownCounterOption) (metric.Int64UpDownCounter, error) {
@@ -66,7 +109,7 @@ func (m *meter) Int64UpDownCounter(name string, opts ...metric.Int64UpDownCounte
 		i = noop.Int64UpDownCounter{}
 	}
 	unit := metric.NewInt64UpDownCounterConfig(opts...).Unit()
-	return &int64UpDownCounter{inner: i, in: &instrument{name: name, unit: unit, kind: UpDownCounter}}, err
+	return &int64UpDownCounter{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: UpDownCounter}}, err
 }
 
 func (m *meter) Int64Histogram(name string, opts ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
@@ -75,7 +118,7 @@ func (m *meter) Int64Histogram(name string, opts ...metric.Int64HistogramOption)
 		i = noop.Int64Histogram{}
 	}
 	unit := metric.NewInt64HistogramConfig(opts...).Unit()
-	return &int64Histogram{inner: i, in: &instrument{name: name, unit: unit, kind: Histogram}}, err
+	return &int64Histogram{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: Histogram}}, err
 }
 
 func (m *meter) Int64Gauge(name string, opts ...metric.Int64GaugeOption) (metric.Int64Gauge, error) {
@@ -84,7 +127,7 @@ func (m *meter) Int64Gauge(name string, opts ...metric.Int64GaugeOption) (metric
 		i = noop.Int64Gauge{}
 	}
 	unit := metric.NewInt64GaugeConfig(opts...).Unit()
-	return &int64Gauge{inner: i, in: &instrument{name: name, unit: unit, kind: Gauge}}, err
+	return &int64Gauge{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: Gauge}}, err
 }
 
 func (m *meter) Float64Counter(name string, opts ...metric.Float64CounterOption) (metric.Float64Counter, error) {
@@ -93,7 +136,7 @@ func (m *meter) Float64Counter(name string, opts ...metric.Float64CounterOption)
 		i = noop.Float64Counter{}
 	}
 	unit := metric.NewFloat64CounterConfig(opts...).Unit()
-	return &float64Counter{inner: i, in: &instrument{name: name, unit: unit, kind: Counter}}, err
+	return &float64Counter{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: Counter}}, err
 }
 
 func (m *meter) Float64UpDownCounter(name string, opts ...metric.Float64UpDownCounterOption) (metric.Float64UpDownCounter, error) {
@@ -102,7 +145,7 @@ func (m *meter) Float64UpDownCounter(name string, opts ...metric.Float64UpDownCo
 		i = noop.Float64UpDownCounter{}
 	}
 	unit := metric.NewFloat64UpDownCounterConfig(opts...).Unit()
-	return &float64UpDownCounter{inner: i, in: &instrument{name: name, unit: unit, kind: UpDownCounter}}, err
+	return &float64UpDownCounter{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: UpDownCounter}}, err
 }
 
 func (m *meter) Float64Histogram(name string, opts ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
@@ -111,7 +154,7 @@ func (m *meter) Float64Histogram(name string, opts ...metric.Float64HistogramOpt
 		i = noop.Float64Histogram{}
 	}
 	unit := metric.NewFloat64HistogramConfig(opts...).Unit()
-	return &float64Histogram{inner: i, in: &instrument{name: name, unit: unit, kind: Histogram}}, err
+	return &float64Histogram{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: Histogram}}, err
 }
 
 func (m *meter) Float64Gauge(name string, opts ...metric.Float64GaugeOption) (metric.Float64Gauge, error) {
@@ -120,7 +163,7 @@ func (m *meter) Float64Gauge(name string, opts ...metric.Float64GaugeOption) (me
 		i = noop.Float64Gauge{}
 	}
 	unit := metric.NewFloat64GaugeConfig(opts...).Unit()
-	return &float64Gauge{inner: i, in: &instrument{name: name, unit: unit, kind: Gauge}}, err
+	return &float64Gauge{inner: i, in: &instrument{p: m.p, name: name, unit: unit, kind: Gauge}}, err
 }
 
 func (m *meter) Int64ObservableCounter(name string, opts ...metric.Int64ObservableCounterOption) (metric.Int64ObservableCounter, error) {

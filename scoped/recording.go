@@ -13,29 +13,38 @@ import (
 	"github.com/otelcounters/otelcounters/report"
 )
 
-// ctxKey carries the innermost active *Recording of a context. It is a
-// zero-size type so that ctx.Value(ctxKey{}) does not allocate.
-type ctxKey struct{}
+// ctxKey carries the innermost active *Recording of a provider in a
+// context. It is keyed by provider because only that provider's count of
+// active recordings says when its instruments must look for one: a
+// recording takes the measurements of its own provider's instruments only.
+// A struct of one pointer goes into an interface without allocating, so
+// ctx.Value(ctxKey{p}) does not allocate.
+type ctxKey struct{ p *MeterProvider }
 
-// fromContext returns the innermost recording ctx carries, or nil. It is the
-// whole cost of the wrapper when nothing is recorded: one ctx.Value walk.
-func fromContext(ctx context.Context) *Recording {
+// fromContext returns the innermost recording of p that ctx carries, or nil.
+// It is kept out of line so that instrument.recording, the hot path,
+// stays small enough to be inlined into every measurement.
+//
+//go:noinline
+func (p *MeterProvider) fromContext(ctx context.Context) *Recording {
 	if ctx == nil {
 		return nil
 	}
-	r, _ := ctx.Value(ctxKey{}).(*Recording)
+	r, _ := ctx.Value(ctxKey{p}).(*Recording)
 	return r
 }
 
-// Recording collects the synchronous measurements made, through a
-// [MeterProvider] returned by [Wrap], with the context returned by [Start]
-// or any context derived from it, until [Recording.Stop].
+// Recording collects the synchronous measurements made through the
+// instruments of the [MeterProvider] that started it, with the context
+// returned by [MeterProvider.Start] or any context derived from it, until
+// [Recording.Stop].
 //
 // A Recording is made by Start; its zero value is not usable. It is safe
 // for concurrent use: goroutines that measure with the request's context all
 // add to it, under one mutex per recording.
 type Recording struct {
-	parent *Recording // the recording active in the context given to Start
+	p      *MeterProvider
+	parent *Recording // the recording of p active in the context given to Start
 	name   string
 	now    func() time.Time
 	limit  int
@@ -53,9 +62,21 @@ type Recording struct {
 // by its pointer, which is cheaper to hash than its name; entries of
 // instruments that share a name are merged when the recording stops.
 type instrument struct {
+	p    *MeterProvider
 	name string
 	unit string
 	kind Kind
+}
+
+// recording returns the innermost recording ctx carries for the
+// instrument's provider, or nil. While the provider has no active recording
+// it does not look at ctx: one atomic load, where ctx.Value would walk the
+// whole context chain (a few nanoseconds per layer) to find nothing.
+func (in *instrument) recording(ctx context.Context) *Recording {
+	if in.p.active.Load() == 0 {
+		return nil
+	}
+	return in.p.fromContext(ctx)
 }
 
 type entryKey struct {
@@ -68,23 +89,6 @@ type entry struct {
 	count               int64
 	sum, min, max, last float64
 	first, lastSeq      uint64
-}
-
-// Start begins a recording and returns a context that carries it. Every
-// synchronous measurement made through a wrapped MeterProvider with that
-// context, or one derived from it, is added to the recording and to every
-// active recording ctx already carries (recordings nest). Measurements made
-// with other contexts are not. Call [Recording.Stop] to end it.
-func Start(ctx context.Context, opts ...Option) (context.Context, *Recording) {
-	c := newConfig(opts)
-	r := &Recording{
-		parent: fromContext(ctx),
-		name:   c.name,
-		now:    c.now,
-		limit:  c.limit,
-	}
-	r.start = r.now()
-	return context.WithValue(ctx, ctxKey{}, r), r
 }
 
 // observe adds one measurement to r and to every recording r is nested in.
@@ -141,6 +145,7 @@ func (r *Recording) Stop() Result {
 		return res
 	}
 	r.stopped = true
+	r.p.active.Add(-1)
 	end := r.now()
 	r.result = Result{
 		Name:     r.name,

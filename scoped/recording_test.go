@@ -39,13 +39,15 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// setup returns a wrapped SDK provider with a ManualReader, and a meter of it.
-func setup(t *testing.T) (*sdkmetric.ManualReader, metric.Meter) {
+// setup returns an SDK provider's ManualReader, the wrapper of that
+// provider and a meter of the wrapper.
+func setup(t *testing.T) (*sdkmetric.ManualReader, *scoped.MeterProvider, metric.Meter) {
 	t.Helper()
 	rd := sdkmetric.NewManualReader()
 	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(rd))
 	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
-	return rd, scoped.Wrap(sdk).Meter("test")
+	mp := scoped.Wrap(sdk)
+	return rd, mp, mp.Meter("test")
 }
 
 func must[T any](t *testing.T) func(T, error) T {
@@ -112,9 +114,9 @@ func flatWithout(res scoped.Result, filter ...attribute.KeyValue) map[string]flo
 }
 
 func TestInsideAndOutside(t *testing.T) {
-	rd, m := setup(t)
+	rd, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("requests"))
-	ctx, rec := scoped.Start(context.Background())
+	ctx, rec := mp.Start(context.Background())
 	c.Add(ctx, 2)
 	c.Add(context.Background(), 5)
 	c.Add(context.WithValue(ctx, struct{ k int }{1}, 1), 3) // derived context
@@ -128,7 +130,7 @@ func TestInsideAndOutside(t *testing.T) {
 }
 
 func TestResultKeys(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	must2 := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -149,7 +151,7 @@ func TestResultKeys(t *testing.T) {
 	must2(err)
 
 	clock := newClock()
-	ctx, rec := scoped.Start(context.Background(), scoped.WithClock(clock.Now))
+	ctx, rec := mp.Start(context.Background(), scoped.WithClock(clock.Now))
 	get := metric.WithAttributes(attribute.String("method", "GET"))
 	ic.Add(ctx, 1)
 	ic.Add(ctx, 1)
@@ -201,12 +203,12 @@ func TestResultKeys(t *testing.T) {
 }
 
 func TestTagFilter(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	calls := must[metric.Int64Counter](t)(m.Int64Counter("api.calls"))
 	lat := must[metric.Float64Histogram](t)(m.Float64Histogram("api.latency", metric.WithUnit("s")))
 	temp := must[metric.Float64Gauge](t)(m.Float64Gauge("temp"))
 	clock := newClock()
-	ctx, rec := scoped.Start(context.Background(), scoped.WithClock(clock.Now))
+	ctx, rec := mp.Start(context.Background(), scoped.WithClock(clock.Now))
 	users := metric.WithAttributes(attribute.String("endpoint", "/users"), attribute.String("method", "GET"))
 	items := metric.WithAttributes(attribute.String("endpoint", "/items"), attribute.String("method", "GET"))
 	posts := metric.WithAttributes(attribute.String("endpoint", "/posts"), attribute.String("method", "POST"))
@@ -247,10 +249,10 @@ func TestTagFilter(t *testing.T) {
 }
 
 func TestRequire(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("c"))
 
-	_, rec := scoped.Start(context.Background(), scoped.WithName("GET /users"))
+	_, rec := mp.Start(context.Background(), scoped.WithName("GET /users"))
 	res := rec.Stop()
 	err := res.Require()
 	if !errors.Is(err, scoped.ErrNothingRecorded) {
@@ -263,13 +265,13 @@ func TestRequire(t *testing.T) {
 		t.Errorf("empty recording: Flat() = %v, Series = %v", got, res.Series)
 	}
 
-	_, rec = scoped.Start(context.Background())
+	_, rec = mp.Start(context.Background())
 	err = rec.Stop().Require()
 	if !errors.Is(err, scoped.ErrNothingRecorded) || !strings.Contains(err.Error(), "unnamed") {
 		t.Errorf("unnamed: Require() = %v", err)
 	}
 
-	ctx, rec := scoped.Start(context.Background(), scoped.WithName("ok"))
+	ctx, rec := mp.Start(context.Background(), scoped.WithName("ok"))
 	c.Add(ctx, 1)
 	if err := rec.Stop().Require(); err != nil {
 		t.Errorf("Require() after a measurement = %v", err)
@@ -279,7 +281,7 @@ func TestRequire(t *testing.T) {
 	plain := sdkmetric.NewMeterProvider()
 	t.Cleanup(func() { _ = plain.Shutdown(context.Background()) })
 	pc := must[metric.Int64Counter](t)(plain.Meter("x").Int64Counter("c"))
-	ctx, rec = scoped.Start(context.Background(), scoped.WithName("unwrapped"))
+	ctx, rec = mp.Start(context.Background(), scoped.WithName("unwrapped"))
 	pc.Add(ctx, 1)
 	if err := rec.Stop().Require(); !errors.Is(err, scoped.ErrNothingRecorded) {
 		t.Errorf("unwrapped provider: Require() = %v", err)
@@ -287,10 +289,10 @@ func TestRequire(t *testing.T) {
 }
 
 func TestStopTwice(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("c"))
 	clock := newClock()
-	ctx, rec := scoped.Start(context.Background(), scoped.WithClock(clock.Now))
+	ctx, rec := mp.Start(context.Background(), scoped.WithClock(clock.Now))
 	c.Add(ctx, 1)
 	clock.Advance(time.Second)
 	first := rec.Stop()
@@ -311,10 +313,10 @@ func TestStopTwice(t *testing.T) {
 }
 
 func TestGoroutines(t *testing.T) {
-	rd, m := setup(t)
+	rd, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("work"))
 	h := must[metric.Float64Histogram](t)(m.Float64Histogram("step", metric.WithUnit("s")))
-	ctx, rec := scoped.Start(context.Background())
+	ctx, rec := mp.Start(context.Background())
 	const workers, each = 8, 200
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -346,16 +348,16 @@ func TestGoroutines(t *testing.T) {
 }
 
 func TestConcurrentStartStop(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("c"))
-	outer, rec := scoped.Start(context.Background())
+	outer, rec := mp.Start(context.Background())
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range 100 {
-				ctx, inner := scoped.Start(outer)
+				ctx, inner := mp.Start(outer)
 				c.Add(ctx, 1)
 				if got := inner.Stop().Flat()["c"]; got != 1 {
 					t.Errorf("inner c = %v", got)
@@ -371,16 +373,16 @@ func TestConcurrentStartStop(t *testing.T) {
 }
 
 func TestNested(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("c"))
-	ctx0, outer := scoped.Start(context.Background(), scoped.WithName("outer"))
+	ctx0, outer := mp.Start(context.Background(), scoped.WithName("outer"))
 	c.Add(ctx0, 1)
-	ctx1, middle := scoped.Start(ctx0, scoped.WithName("middle"))
+	ctx1, middle := mp.Start(ctx0, scoped.WithName("middle"))
 	c.Add(ctx1, 10)
-	ctx2, inner := scoped.Start(ctx1, scoped.WithName("inner"))
+	ctx2, inner := mp.Start(ctx1, scoped.WithName("inner"))
 	c.Add(ctx2, 100)
 	// A sibling of middle sees nothing of middle's measurements.
-	sctx, sibling := scoped.Start(ctx0)
+	sctx, sibling := mp.Start(ctx0)
 	c.Add(sctx, 1000)
 
 	// middle stops first: inner's measurements still reach outer.
@@ -400,9 +402,9 @@ func TestNested(t *testing.T) {
 }
 
 func TestSeriesLimit(t *testing.T) {
-	_, m := setup(t)
+	_, mp, m := setup(t)
 	c := must[metric.Int64Counter](t)(m.Int64Counter("c"))
-	ctx, rec := scoped.Start(context.Background(), scoped.WithSeriesLimit(3))
+	ctx, rec := mp.Start(context.Background(), scoped.WithSeriesLimit(3))
 	for i := range 10 {
 		c.Add(ctx, 1, metric.WithAttributes(attribute.Int("i", i)))
 	}
@@ -425,7 +427,7 @@ func TestSameNameMerges(t *testing.T) {
 	a := must[metric.Int64Counter](t)(mp.Meter("a").Int64Counter("hits"))
 	b := must[metric.Int64Counter](t)(mp.Meter("b").Int64Counter("hits"))
 	a2 := must[metric.Int64Counter](t)(mp.Meter("a").Int64Counter("hits"))
-	ctx, rec := scoped.Start(context.Background())
+	ctx, rec := mp.Start(context.Background())
 	a.Add(ctx, 1)
 	b.Add(ctx, 2)
 	a2.Add(ctx, 4)
@@ -436,7 +438,7 @@ func TestSameNameMerges(t *testing.T) {
 }
 
 func TestSDKReceivesEverything(t *testing.T) {
-	rd, m := setup(t)
+	rd, mp, m := setup(t)
 	ic := must[metric.Int64Counter](t)(m.Int64Counter("ic"))
 	fc := must[metric.Float64Counter](t)(m.Float64Counter("fc"))
 	iu := must[metric.Int64UpDownCounter](t)(m.Int64UpDownCounter("iu"))
@@ -446,7 +448,7 @@ func TestSDKReceivesEverything(t *testing.T) {
 	ig := must[metric.Int64Gauge](t)(m.Int64Gauge("ig"))
 	fg := must[metric.Float64Gauge](t)(m.Float64Gauge("fg"))
 
-	ctx, rec := scoped.Start(context.Background())
+	ctx, rec := mp.Start(context.Background())
 	for i := range 20 {
 		a := metric.WithAttributes(attribute.String("p", fmt.Sprint(i%3)), attribute.Bool("odd", i%2 == 1))
 		ic.Add(ctx, int64(i), a)
@@ -469,25 +471,40 @@ func TestEnabled(t *testing.T) {
 	// No reader: the SDK drops everything, a recording still wants it.
 	sdk := sdkmetric.NewMeterProvider()
 	defer func() { _ = sdk.Shutdown(context.Background()) }()
-	c := must[metric.Int64Counter](t)(scoped.Wrap(sdk).Meter("x").Int64Counter("c"))
+	mp := scoped.Wrap(sdk)
+	c := must[metric.Int64Counter](t)(mp.Meter("x").Int64Counter("c"))
 	if c.Enabled(context.Background()) {
 		t.Error("Enabled without reader or recording = true")
 	}
-	ctx, rec := scoped.Start(context.Background())
+	ctx, rec := mp.Start(context.Background())
 	if !c.Enabled(ctx) {
 		t.Error("Enabled with a recording = false")
+	}
+	if c.Enabled(context.Background()) {
+		t.Error("Enabled with a recording in another context = true")
 	}
 	c.Add(ctx, 3)
 	if got := rec.Stop().Flat()["c"]; got != 3 {
 		t.Errorf("c = %v, want 3", got)
 	}
+	if c.Enabled(ctx) {
+		t.Error("Enabled with a stopped recording = true")
+	}
 
-	_, m := setup(t)
+	_, _, m := setup(t)
 	h := must[metric.Float64Histogram](t)(m.Float64Histogram("h"))
 	if !h.Enabled(context.Background()) {
 		t.Error("Enabled with a reader = false")
 	}
 }
+
+// hasScoped is a provider with a wrapper of its own, as the bridge's.
+type hasScoped struct {
+	metric.MeterProvider
+	s *scoped.MeterProvider
+}
+
+func (h hasScoped) Scoped() *scoped.MeterProvider { return h.s }
 
 func TestWrap(t *testing.T) {
 	sdk := sdkmetric.NewMeterProvider()
@@ -499,17 +516,102 @@ func TestWrap(t *testing.T) {
 	if w.Unwrap() != sdk {
 		t.Error("Unwrap does not return the wrapped provider")
 	}
-	// A nil provider still feeds recordings.
-	c := must[metric.Float64Counter](t)(scoped.Wrap(nil).Meter("x").Float64Counter("c"))
-	ctx, rec := scoped.Start(context.Background())
-	c.Add(ctx, 0.5)
-	if got := rec.Stop().Flat()["c"]; got != 0.5 {
-		t.Errorf("c = %v, want 0.5", got)
+	if got := scoped.Wrap(hasScoped{sdk, w}); got != w {
+		t.Error("Wrap of a provider with a wrapper of its own wraps it again")
+	}
+	if got := scoped.Wrap(hasScoped{sdk, nil}); got == w || got.Unwrap() != (hasScoped{sdk, nil}) {
+		t.Error("Wrap of a provider without a wrapper of its own does not wrap it")
+	}
+	// A nil provider, typed or not, still feeds recordings.
+	for _, inner := range []metric.MeterProvider{nil, (*scoped.MeterProvider)(nil)} {
+		mp := scoped.Wrap(inner)
+		c := must[metric.Float64Counter](t)(mp.Meter("x").Float64Counter("c"))
+		ctx, rec := mp.Start(context.Background())
+		c.Add(ctx, 0.5)
+		if got := rec.Stop().Flat()["c"]; got != 0.5 {
+			t.Errorf("Wrap(%#v): c = %v, want 0.5", inner, got)
+		}
+	}
+}
+
+// A recording takes the measurements of the provider that started it, not
+// those of another wrapper, even one of the same SDK provider.
+func TestProvidersApart(t *testing.T) {
+	rd, a, ma := setup(t)
+	b := scoped.Wrap(a.Unwrap())
+	ca := must[metric.Int64Counter](t)(ma.Int64Counter("c"))
+	cb := must[metric.Int64Counter](t)(b.Meter("test").Int64Counter("c"))
+	actx, arec := a.Start(context.Background())
+	bctx, brec := b.Start(actx) // carries both recordings
+	ca.Add(bctx, 1)
+	cb.Add(bctx, 10)
+	cb.Add(actx, 100)
+	if got := arec.Stop().Flat()["c"]; got != 1 {
+		t.Errorf("a's recording: c = %v, want 1", got)
+	}
+	if got := brec.Stop().Flat()["c"]; got != 10 {
+		t.Errorf("b's recording: c = %v, want 10", got)
+	}
+	if got := collect(t, rd)["c"]; got != 111 {
+		t.Errorf("SDK c = %v, want 111", got)
+	}
+}
+
+// countingContext counts the lookups made in it.
+type countingContext struct {
+	context.Context
+	mu      sync.Mutex
+	lookups int
+}
+
+func (c *countingContext) Value(key any) any {
+	c.mu.Lock()
+	c.lookups++
+	c.mu.Unlock()
+	return c.Context.Value(key)
+}
+
+func (c *countingContext) take() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.lookups
+	c.lookups = 0
+	return n
+}
+
+// While the provider has no active recording, its instruments do not look
+// into the context at all; while it has one, they do, and find nothing in
+// a context that does not carry it.
+func TestNoLookupWithoutRecording(t *testing.T) {
+	mp := scoped.Wrap(nil) // the no-op provider does not look into contexts
+	c := must[metric.Int64Counter](t)(mp.Meter("x").Int64Counter("c"))
+	h := must[metric.Float64Histogram](t)(mp.Meter("x").Float64Histogram("h"))
+	ctx := &countingContext{Context: context.Background()}
+	measure := func() {
+		c.Add(ctx, 1)
+		h.Record(ctx, 0.5)
+		_ = c.Enabled(ctx)
+	}
+	measure()
+	if n := ctx.take(); n != 0 {
+		t.Errorf("no active recording: %d context lookups, want 0", n)
+	}
+	_, rec := mp.Start(context.Background())
+	measure()
+	if n := ctx.take(); n == 0 {
+		t.Error("a recording is active: no context lookup")
+	}
+	if got := rec.Stop(); len(got.Series) != 0 {
+		t.Errorf("the recording took measurements of another context: %v", got.Flat())
+	}
+	measure()
+	if n := ctx.take(); n != 0 {
+		t.Errorf("after Stop: %d context lookups, want 0", n)
 	}
 }
 
 func TestObservablesPassThrough(t *testing.T) {
-	rd, m := setup(t)
+	rd, _, m := setup(t)
 	oc := must[metric.Int64ObservableCounter](t)(m.Int64ObservableCounter("oc"))
 	og := must[metric.Float64ObservableGauge](t)(m.Float64ObservableGauge("og"))
 	ou := must[metric.Float64ObservableUpDownCounter](t)(m.Float64ObservableUpDownCounter("ou"))
@@ -546,11 +648,28 @@ func TestNoRecordingAllocatesNothing(t *testing.T) {
 	h := must[metric.Float64Histogram](t)(mp.Meter("x").Float64Histogram("h"))
 	opts := []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("k", "v")))}
 	ctx := context.WithValue(context.Background(), struct{ k int }{1}, 1)
-	if n := testing.AllocsPerRun(100, func() {
-		c.Add(ctx, 1)
-		h.Record(ctx, 0.5, opts...)
-	}); n != 0 {
+	allocs := func() float64 {
+		return testing.AllocsPerRun(100, func() {
+			c.Add(ctx, 1)
+			h.Record(ctx, 0.5, opts...)
+		})
+	}
+	if n := allocs(); n != 0 {
 		t.Errorf("no recording: %v allocs per measurement pair, want 0", n)
+	}
+	// A recording active elsewhere: the context is looked into, in vain.
+	_, rec := mp.Start(context.Background())
+	defer rec.Stop()
+	if n := allocs(); n != 0 {
+		t.Errorf("a recording in another context: %v allocs per measurement pair, want 0", n)
+	}
+	// The context carries the recording, whose series exist already.
+	ctx, inner := mp.Start(ctx)
+	defer inner.Stop()
+	c.Add(ctx, 1)
+	h.Record(ctx, 0.5, opts...)
+	if n := allocs(); n != 0 {
+		t.Errorf("recording known series: %v allocs per measurement pair, want 0", n)
 	}
 }
 

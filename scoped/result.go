@@ -17,7 +17,7 @@ const TotalDurationKey = "total_recording_duration"
 // ErrNothingRecorded is wrapped by the error of [Result.Require] when a
 // recording saw no measurement.
 var ErrNothingRecorded = errors.New("nothing recorded: no measurement made with the recording's context " +
-	"went through a MeterProvider wrapped by scoped.Wrap")
+	"went through the wrapped MeterProvider that started it")
 
 // Kind is the kind of synchronous instrument a series was measured with; it
 // decides the series' flat keys.
@@ -88,8 +88,9 @@ type Result struct {
 // Require returns nil when the recording saw at least one measurement, and
 // otherwise an error that names the recording and wraps
 // [ErrNothingRecorded]: scopedstats' require_recording. An empty recording
-// usually means the MeterProvider was not wrapped, or the measurements were
-// made with another context.
+// usually means the instruments came from another provider than the one
+// that started the recording (the SDK's own, unwrapped), or the
+// measurements were made with another context.
 func (r Result) Require() error {
 	if len(r.Series) > 0 {
 		return nil
