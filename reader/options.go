@@ -3,6 +3,8 @@ package reader
 import (
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/otelcounters/otelcounters/counters"
 )
 
@@ -26,6 +28,9 @@ type config struct {
 	manual         bool
 	clock          func() time.Time
 	defs           []counters.Definition
+	export         exportConfig // see pipeline.go
+
+	histogram sdkmetric.Aggregation // see percentiles.go; nil: the default
 }
 
 func newConfig(opts []Option) config {
@@ -63,7 +68,8 @@ func WithTick(d time.Duration) Option {
 
 // WithReportInterval sets how often the reader sends a report to its
 // reporters (default [DefaultReportInterval], PyCounters' 300 s). The first
-// report is sent at the first tick. Zero or negative turns automatic
+// report is sent at the first tick; the interval is counted in ticks, rounded
+// to the nearest whole number of them (at least one). Zero or negative turns automatic
 // reporting off; reports then happen only on demand and at Shutdown.
 func WithReportInterval(d time.Duration) Option {
 	return optionFunc(func(c config) config {

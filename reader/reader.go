@@ -36,7 +36,8 @@ type sdkReader = sdkmetric.Reader
 //
 // A Reader is safe for concurrent use. Unless made with [WithManualTicks] it
 // owns one goroutine, which collects every tick and reports every report
-// interval, and which [Reader.Shutdown] stops.
+// interval, and which [Reader.Shutdown] stops; [WithExporter] adds one that
+// exports, which Shutdown stops too.
 type Reader struct {
 	sdkReader
 	manual *sdkmetric.ManualReader
@@ -46,6 +47,8 @@ type Reader struct {
 	// tickMu serialises collection: each delta Collect consumes the interval.
 	tickMu sync.Mutex
 	rm     metricdata.ResourceMetrics // reused between ticks; guarded by tickMu
+	pipe   *pipeline                  // the export of WithExporter; nil without
+	sums   sumDeltas                  // guarded by tickMu
 
 	mu        sync.Mutex // guards the fields below
 	counters  map[string]*entry
@@ -53,6 +56,7 @@ type Reader struct {
 	reporters []namedReporter
 	busy      map[string]bool // reporters still running a report that timed out
 	shut      bool
+	lastAt    time.Duration // elapsed time of the last tick, which Snapshot reads at
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -87,9 +91,8 @@ type series struct {
 func New(opts ...Option) *Reader {
 	cfg := newConfig(opts)
 	manual := sdkmetric.NewManualReader(
-		sdkmetric.WithTemporalitySelector(func(sdkmetric.InstrumentKind) metricdata.Temporality {
-			return metricdata.DeltaTemporality
-		}),
+		sdkmetric.WithTemporalitySelector(cfg.export.temporality), // see pipeline.go
+		sdkmetric.WithAggregationSelector(cfg.aggregation),
 	)
 	r := &Reader{
 		sdkReader: manual,
@@ -107,6 +110,7 @@ func New(opts ...Option) *Reader {
 			panic("reader.New: " + err.Error())
 		}
 	}
+	r.pipe = newPipeline(r)
 	if cfg.manual {
 		close(r.done)
 	} else {
@@ -136,6 +140,9 @@ func (r *Reader) Register(def counters.Definition) error {
 	name := c.Name()
 	if _, ok := r.counters[name]; ok {
 		return fmt.Errorf("counter %q: %w", name, ErrDuplicateCounter)
+	}
+	if err := r.checkNamesLocked(c); err != nil {
+		return err
 	}
 	e := &entry{c: c, series: map[attribute.Distinct]*series{}, empty: c.NewSeries(), warned: map[string]bool{}}
 	r.counters[name] = e
@@ -197,8 +204,12 @@ func (r *Reader) Tick(ctx context.Context) error {
 
 func (r *Reader) tick(ctx context.Context) error {
 	if err := r.manual.Collect(ctx, &r.rm); err != nil {
+		if errors.Is(err, sdkmetric.ErrReaderShutdown) {
+			return ErrShutdown
+		}
 		return err
 	}
+	r.sums.toDelta(&r.rm)
 	at := r.elapsed()
 	r.mu.Lock()
 	for _, sm := range r.rm.ScopeMetrics {
@@ -210,7 +221,9 @@ func (r *Reader) tick(ctx context.Context) error {
 		}
 	}
 	r.evict(at)
+	r.lastAt = at
 	r.mu.Unlock()
+	r.pipe.add(at, &r.rm)
 	return nil
 }
 
@@ -241,6 +254,7 @@ type point struct {
 	min, max float64
 	minMax   bool // min and max are known
 	values   bool // count, min and max describe individual values
+	buckets  pointBuckets
 }
 
 func (r *Reader) feedMetric(at time.Duration, m *metricdata.Metrics, l []*entry) {
@@ -253,19 +267,27 @@ func (r *Reader) feedMetric(at time.Duration, m *metricdata.Metrics, l []*entry)
 	switch d := m.Data.(type) {
 	case metricdata.Histogram[float64]:
 		for _, dp := range d.DataPoints {
-			feed(histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max))
+			p := histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max)
+			p.buckets = explicitBuckets(dp.Bounds, dp.BucketCounts)
+			feed(p)
 		}
 	case metricdata.Histogram[int64]:
 		for _, dp := range d.DataPoints {
-			feed(histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max)))
+			p := histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max))
+			p.buckets = explicitBuckets(dp.Bounds, dp.BucketCounts)
+			feed(p)
 		}
 	case metricdata.ExponentialHistogram[float64]:
 		for _, dp := range d.DataPoints {
-			feed(histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max))
+			p := histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max)
+			p.buckets = expBuckets(dp.Scale, dp.ZeroCount, dp.PositiveBucket, dp.NegativeBucket)
+			feed(p)
 		}
 	case metricdata.ExponentialHistogram[int64]:
 		for _, dp := range d.DataPoints {
-			feed(histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max)))
+			p := histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max))
+			p.buckets = expBuckets(dp.Scale, dp.ZeroCount, dp.PositiveBucket, dp.NegativeBucket)
+			feed(p)
 		}
 	case metricdata.Sum[float64]:
 		for _, dp := range d.DataPoints {
@@ -321,6 +343,10 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 // feed adds one data point to one counter, translated to what its kind reads.
 func (r *Reader) feed(at time.Duration, e *entry, event string, timed bool, p point) {
 	kind := e.c.Kind()
+	if kind == counters.Percentiles {
+		r.feedPercentiles(at, e, event, p)
+		return
+	}
 	var x counters.Sample
 	switch {
 	case kind == counters.Last:
@@ -390,8 +416,12 @@ func (e *entry) seriesFor(attrs attribute.Set, limit int) *series {
 	if limit > 0 && len(e.series) >= limit && attrs.Len() > 0 {
 		if e.overflow == nil {
 			o := attribute.NewSet(attribute.Bool(OverflowKey, true))
-			e.overflow = e.newSeries(o)
-			e.series[o.Equivalent()] = e.overflow
+			// The SDK's own overflow set may already be a series here:
+			// keep it, and what it holds.
+			if e.overflow = e.series[o.Equivalent()]; e.overflow == nil {
+				e.overflow = e.newSeries(o)
+				e.series[o.Equivalent()] = e.overflow
+			}
 			e.warn("", fmt.Sprintf("more than %d series: further attribute sets are reported as %s", limit, e.overflow.key))
 		}
 		return e.overflow
@@ -419,9 +449,14 @@ func (r *Reader) report(ctx context.Context) (report.Report, error) {
 		return report.Report{}, err
 	}
 	now := r.cfg.clock()
-	at := now.Sub(r.origin)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.valuesLocked(now, now.Sub(r.origin)), nil
+}
+
+// valuesLocked returns every series' value at elapsed time at, as a report
+// made at now. The caller holds r.mu.
+func (r *Reader) valuesLocked(now time.Time, at time.Duration) report.Report {
 	n := 0
 	for _, e := range r.counters {
 		n += max(len(e.series), 1)
@@ -432,6 +467,10 @@ func (r *Reader) report(ctx context.Context) (report.Report, error) {
 		v := report.Value{Counter: def.Name, Kind: def.Kind}
 		if def.Kind.Windowed() {
 			v.Window = e.c.Window()
+		}
+		if def.Kind == counters.Percentiles {
+			rep.Values = appendPercentiles(rep.Values, e, v, at)
+			continue
 		}
 		if len(e.series) == 0 {
 			v.Key = def.Name
@@ -445,7 +484,7 @@ func (r *Reader) report(ctx context.Context) (report.Report, error) {
 		}
 	}
 	rep.Values = sortByKey(rep.Values)
-	return rep, nil
+	return rep
 }
 
 // sortByKey sorts values by key. Values are large, so it sorts small
@@ -468,7 +507,8 @@ func sortByKey(vs []report.Value) []report.Value {
 }
 
 // Shutdown stops the reader's goroutine, sends a final report to the
-// reporters, and shuts the embedded SDK reader down. Only the first call does
+// reporters, makes the last export of [WithExporter] and shuts its exporter
+// down, and shuts the embedded SDK reader down. Only the first call does
 // anything; later calls return its result. The MeterProvider calls it from
 // its own Shutdown.
 func (r *Reader) Shutdown(ctx context.Context) error {
@@ -477,39 +517,48 @@ func (r *Reader) Shutdown(ctx context.Context) error {
 		select {
 		case <-r.done:
 		case <-ctx.Done():
-			r.shutErr = ctx.Err()
+			r.shutErr = errors.Join(ctx.Err(), r.pipe.shutdown(ctx))
 			return
 		}
 		err := r.OutputReport(ctx)
 		r.mu.Lock()
 		r.shut = true
 		r.mu.Unlock()
-		r.shutErr = errors.Join(err, r.manual.Shutdown(ctx))
+		r.shutErr = errors.Join(err, r.pipe.shutdown(ctx), r.manual.Shutdown(ctx))
 	})
 	return r.shutErr
 }
 
-// ForceFlush sends a report to the reporters now; the MeterProvider calls it
-// from its own ForceFlush.
+// ForceFlush sends a report to the reporters now, and exports now with
+// [WithExporter]; the MeterProvider calls it from its own ForceFlush.
 func (r *Reader) ForceFlush(ctx context.Context) error {
-	return r.OutputReport(ctx)
+	return errors.Join(r.OutputReport(ctx), r.pipe.flush(ctx))
 }
 
 func (r *Reader) loop() {
 	defer close(r.done)
 	t := time.NewTicker(r.cfg.tick)
 	defer t.Stop()
-	var nextReport time.Time // zero: report at the first tick
-	for {
+	// Reports are scheduled in ticks, not by reading the clock: ticker
+	// jitter would otherwise make every report one tick late.
+	every := 0
+	if r.cfg.reportInterval > 0 {
+		every = max(1, int((r.cfg.reportInterval+r.cfg.tick/2)/r.cfg.tick))
+	}
+	for n := 0; ; n++ {
 		select {
 		case <-r.stop:
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.tick)
-		now := r.cfg.clock()
-		if r.cfg.reportInterval > 0 && !now.Before(nextReport) {
-			nextReport = now.Add(r.cfg.reportInterval)
+		due := every > 0 && n%every == 0 // the first report at the first tick
+		timeout := r.cfg.tick
+		if due {
+			// Reporters get their whole report timeout after the collect.
+			timeout += r.cfg.reportTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		if due {
 			if err := r.OutputReport(ctx); err != nil {
 				otel.Handle(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/otelcounters/otelcounters/report"
 )
@@ -92,31 +91,26 @@ func (r *Reader) deliver(ctx context.Context, rep report.Report) error {
 			results <- result{i, err}
 		}()
 	}
-	timeout := time.NewTimer(r.cfg.reportTimeout)
-	defer timeout.Stop()
+	answered := make([]bool, len(reps))
 	for waiting > 0 {
 		select {
 		case res := <-results:
 			waiting--
+			answered[res.i] = true
 			if res.err != nil {
 				errs[res.i] = fmt.Errorf("otelcounters: reporter %q: %w", reps[res.i].name, res.err)
 			}
-		case <-timeout.C:
+		case <-ctx.Done():
+			// The report timeout or the caller's context, whichever ends first.
 			for i, nr := range reps {
-				if errs[i] == nil && r.isBusy(nr.name) {
-					errs[i] = fmt.Errorf("otelcounters: reporter %q: no answer within %v", nr.name, r.cfg.reportTimeout)
+				if errs[i] == nil && !answered[i] {
+					errs[i] = fmt.Errorf("otelcounters: reporter %q: no answer within the report timeout (%v): %w", nr.name, r.cfg.reportTimeout, ctx.Err())
 				}
 			}
 			return errors.Join(errs...)
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (r *Reader) isBusy(name string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.busy[name]
 }
 
 // callReporter turns a reporter's panic into an error: a broken reporter

@@ -10,6 +10,14 @@
 //     MeterProvider and the otelcounters reader) on a simulated clock, and
 //     print the reports PyCounters' JSON file reporter would have written.
 //     See docs/replay.md.
+//   - munin: a munin plugin graphing a JSON report file, or a folder of
+//     per-process reports, from a graph configuration in PyCounters' format.
+//     Called under any name other than otelcounters (a symlink in munin's
+//     plugin folder), the binary is that plugin. See docs/munin.md.
+//   - merge: merge the fresh per-process reports of a folder into one JSON
+//     report by PyCounters' merge rules. See docs/multiprocess.md.
+//   - serve: serve the merged reports of a folder as JSON over HTTP, on
+//     loopback by default. See docs/http-and-pipe.md.
 //
 // otelcounters help lists the commands; otelcounters help <command> shows
 // a command's flags.

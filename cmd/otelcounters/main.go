@@ -4,9 +4,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+func main() { os.Exit(dispatch(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
+
+// dispatch runs the tool, or the munin plugin when the binary is called under
+// another name: munin runs a plugin through a symlink named after the plugin,
+// with the plugin's command (config, fetch, ...) as the only argument.
+func dispatch(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(argv) > 0 && !isToolName(argv[0]) {
+		return runMunin(argv[1:], stdin, stdout, stderr)
+	}
+	return run(argv[1:], stdin, stdout, stderr)
+}
+
+// isToolName reports whether the binary was called as otelcounters (or
+// otelcounters.exe).
+func isToolName(argv0 string) bool {
+	return strings.TrimSuffix(filepath.Base(argv0), ".exe") == "otelcounters"
+}
 
 // command is one subcommand. Its run function gets the arguments after the
 // command's name and returns the exit status: 0 done, 1 failed, 2 bad usage
@@ -23,6 +41,9 @@ func commands() []command {
 	return []command{
 		{"demo", demoSummary, runDemo},
 		{"replay", "run an event trace through the real pipeline and print its reports", runReplay},
+		{"munin", muninSummary, runMunin},
+		{"merge", mergeSummary, runMerge},
+		{"serve", serveSummary, runServe},
 	}
 }
 

@@ -10,7 +10,9 @@
 // its number, null for an empty counter, and __collection_time__ (Unix
 // seconds) last. The encoding is [report.Report.AppendJSON]'s; it is version
 // 1 of the format, and later versions add only new metadata keys (keys that
-// start and end with "__"). docs/formats.md describes it in full and
+// start and end with "__"). [WithMetadata] adds such keys of the caller's
+// (the per-process reports of package host carry counter kinds and sample
+// counts this way), before __collection_time__. docs/formats.md describes it in full and
 // compares it with PyCounters' file.
 //
 // # Atomic replacement

@@ -26,8 +26,10 @@ type Reporter struct {
 	fs   FS
 	// sem holds the right to write and, with it, buf; a channel rather
 	// than a mutex so that a caller waiting for its turn honours ctx.
-	sem chan struct{}
-	buf []byte
+	sem  chan struct{}
+	buf  []byte
+	meta func(report.Report) map[string]any
+	tail []byte // scratch space of addMetadata; guarded by sem
 }
 
 var _ report.Reporter = (*Reporter)(nil)
@@ -62,7 +64,7 @@ func New(path string, opts ...Option) (*Reporter, error) {
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("jsonfile: %s is a folder, want a file path", abs)
 	}
-	return &Reporter{path: abs, dir: dir, base: base, fs: cfg.fs, sem: make(chan struct{}, 1)}, nil
+	return &Reporter{path: abs, dir: dir, base: base, fs: cfg.fs, sem: make(chan struct{}, 1), meta: cfg.meta}, nil
 }
 
 // Path returns the absolute path of the file.
@@ -85,6 +87,11 @@ func (rp *Reporter) Report(ctx context.Context, r report.Report) error {
 		return fmt.Errorf("jsonfile: write %s: %w", rp.path, err)
 	}
 	rp.buf = append(r.AppendJSON(rp.buf[:0]), '\n')
+	if rp.meta != nil {
+		if err := rp.addMetadata(r); err != nil {
+			return fmt.Errorf("jsonfile: write %s: %w", rp.path, err)
+		}
+	}
 	if err := rp.write(ctx, rp.buf); err != nil {
 		return fmt.Errorf("jsonfile: write %s: %w", rp.path, err)
 	}

@@ -1,7 +1,10 @@
 package jsonfile
 
+import "github.com/otelcounters/otelcounters/report"
+
 type config struct {
-	fs FS
+	fs   FS
+	meta func(report.Report) map[string]any
 }
 
 // Option configures a [Reporter].
@@ -19,6 +22,24 @@ func (f optionFunc) apply(c config) config { return f(c) }
 func WithFS(fs FS) Option {
 	return optionFunc(func(c config) config {
 		c.fs = fs
+		return c
+	})
+}
+
+// WithMetadata adds metadata keys to every report the Reporter writes: fn
+// is called with the report and returns the keys to add, each of which must
+// start and end with "__" and must not be __collection_time__, with values
+// that encoding/json can encode (a key whose value is nil is left out).
+// They are written in key order after the values and before
+// __collection_time__, which stays last. A report for which fn returns a bad
+// key or a value that cannot be encoded is not written, and Report returns
+// an error naming it. fn runs on the caller's goroutine, one report at a
+// time, and must not keep the report. Readers that know only the flat
+// values (PyCounters' munin helper) skip such keys; [Parse] returns them in
+// [Snapshot.Meta].
+func WithMetadata(fn func(report.Report) map[string]any) Option {
+	return optionFunc(func(c config) config {
+		c.meta = fn
 		return c
 	})
 }

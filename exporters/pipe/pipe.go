@@ -1,0 +1,205 @@
+package pipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+
+	"github.com/otelcounters/otelcounters/exporters/slogreport"
+	"github.com/otelcounters/otelcounters/report"
+)
+
+// ErrShutdown is returned by [Reporter.Report] after [Reporter.Shutdown].
+var ErrShutdown = errors.New("pipe: reporter is shut down")
+
+// errNoReader: nobody has the FIFO open for reading.
+var errNoReader = errors.New("no reader")
+
+// Mode is the permission of the FIFO: readable by everyone on the host.
+const Mode os.FileMode = 0o644
+
+// Reporter keeps the latest report and writes it to its FIFO whenever a
+// reader opens it. Make one with [New]; it is safe for concurrent use and
+// owns one goroutine until [Reporter.Shutdown].
+type Reporter struct {
+	path string
+	cfg  config
+
+	mu     sync.Mutex // guards the fields below
+	latest report.Report
+	have   bool
+	shut   bool
+	cur    *os.File // the write end being written; Shutdown closes it
+
+	stop     chan struct{}
+	done     chan struct{}
+	shutOnce sync.Once
+	shutErr  error
+}
+
+var _ report.Reporter = (*Reporter)(nil)
+
+// New creates dir (if needed) and the FIFO dir/<pid>.stats, and starts the
+// goroutine that writes to it.
+func New(dir string, opts ...Option) (*Reporter, error) {
+	cfg := config{poll: DefaultPollInterval, writeTimeout: DefaultWriteTimeout}
+	for _, o := range opts {
+		cfg = o.apply(cfg)
+	}
+	if dir == "" {
+		return nil, errors.New("pipe: empty folder name")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%d.stats", os.Getpid()))
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode().Type() != fs.ModeNamedPipe {
+			return nil, fmt.Errorf("pipe: %s exists and is not a named pipe", path)
+		}
+		// Left by an earlier process that had this pid.
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("pipe: remove stale %w", err)
+		}
+	}
+	if err := mkfifo(path, uint32(Mode)); err != nil {
+		return nil, fmt.Errorf("pipe: create %s: %w", path, err)
+	}
+	if err := os.Chmod(path, Mode); err != nil { // the umask applied to mkfifo
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	p := &Reporter{path: path, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
+	go p.run()
+	return p, nil
+}
+
+// Path returns the FIFO's path.
+func (p *Reporter) Path() string { return p.path }
+
+// Report makes r the report the next reader gets. It keeps r (reports are
+// immutable) and returns at once; it returns [ErrShutdown] after Shutdown.
+func (p *Reporter) Report(_ context.Context, r report.Report) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shut {
+		return ErrShutdown
+	}
+	p.latest, p.have = r, true
+	return nil
+}
+
+// Shutdown stops the writing goroutine, cutting short a write in progress,
+// and removes the FIFO. Only the first call does anything; later calls
+// return its result. If ctx ends first, Shutdown returns its error and the
+// goroutine ends on its own shortly after.
+func (p *Reporter) Shutdown(ctx context.Context) error {
+	p.shutOnce.Do(func() {
+		p.mu.Lock()
+		p.shut = true
+		cur := p.cur
+		p.mu.Unlock()
+		close(p.stop)
+		if cur != nil {
+			_ = cur.Close() // a reader that does not read must not hold us
+		}
+		var errs []error
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("pipe: shutdown: %w", ctx.Err()))
+		}
+		if err := os.Remove(p.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("pipe: %w", err))
+		}
+		p.shutErr = errors.Join(errs...)
+	})
+	return p.shutErr
+}
+
+func (p *Reporter) run() {
+	defer close(p.done)
+	var buf []byte
+	for {
+		f, err := openWriteNow(p.path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				// Removed behind our back (a cleaner of /tmp): make it again.
+				if err = mkfifo(p.path, uint32(Mode)); err == nil {
+					err = os.Chmod(p.path, Mode)
+				}
+			}
+			wait := p.cfg.poll
+			if err != nil && !errors.Is(err, errNoReader) {
+				otel.Handle(fmt.Errorf("pipe: open %w", err))
+				wait = time.Second // do not spin on a lasting error
+			}
+			if !p.pause(wait) {
+				return
+			}
+			continue
+		}
+		p.mu.Lock()
+		if p.shut {
+			p.mu.Unlock()
+			_ = f.Close()
+			return
+		}
+		r, have := p.latest, p.have
+		p.cur = f
+		p.mu.Unlock()
+		if have {
+			buf = appendLines(buf[:0], r)
+			_ = f.SetWriteDeadline(time.Now().Add(p.cfg.writeTimeout))
+			// A reader that leaves early or never reads is its own
+			// business, not an error of the application's.
+			_, _ = f.Write(buf)
+		}
+		p.mu.Lock()
+		p.cur = nil
+		p.mu.Unlock()
+		_ = f.Close()
+		// Give the reader time to see the end before looking for the next.
+		if !p.pause(p.cfg.poll) {
+			return
+		}
+	}
+}
+
+// pause waits d, or until Shutdown; it reports whether to go on.
+func (p *Reporter) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.stop:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// appendLines appends r's "key: value" lines.
+func appendLines(b []byte, r report.Report) []byte {
+	for _, v := range r.Values {
+		if report.IsMetadata(v.Key) {
+			continue
+		}
+		if strings.ContainsAny(v.Key, "\n\r") {
+			b = append(b, strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(v.Key)...)
+		} else {
+			b = append(b, v.Key...)
+		}
+		b = append(b, ": "...)
+		b = slogreport.AppendValue(b, v.Value)
+		b = append(b, '\n')
+	}
+	return b
+}
