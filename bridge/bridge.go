@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
 	"github.com/otelcounters/otelcounters/config"
 	"github.com/otelcounters/otelcounters/counters"
@@ -261,13 +262,22 @@ var _ metric.MeterProvider = (*MeterProvider)(nil)
 
 // NewMeterProvider builds the bridge as [New] does and a MeterProvider
 // around it, with the options given by [WithMeterProviderOptions] and, with
-// [WithScoped], the wrapper for per-request recordings.
+// [WithScoped], the wrapper for per-request recordings. Exemplars are off
+// unless OTEL_METRICS_EXEMPLAR_FILTER or the given options turn them on.
 func NewMeterProvider(opts ...Option) (*MeterProvider, error) {
 	b, o, err := newBridge(opts)
 	if err != nil {
 		return nil, err
 	}
-	mpOpts := append(append([]sdkmetric.Option(nil), o.mpOpts...), b.MeterProviderOptions()...)
+	// Exemplars off unless the caller's options or the standard variable
+	// turn them on: window counters use none, and under delta temporality
+	// the SDK would build a reservoir for every series every interval (half
+	// the cost of a report).
+	var mpOpts []sdkmetric.Option
+	if os.Getenv("OTEL_METRICS_EXEMPLAR_FILTER") == "" {
+		mpOpts = append(mpOpts, sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter))
+	}
+	mpOpts = append(append(mpOpts, o.mpOpts...), b.MeterProviderOptions()...)
 	mp := &MeterProvider{MeterProvider: sdkmetric.NewMeterProvider(mpOpts...), b: b}
 	if o.scoped {
 		mp.scoped = scoped.Wrap(mp.MeterProvider)
