@@ -424,9 +424,9 @@ func TestQuantiles(t *testing.T) {
 		t.Errorf("quantiles = %v, want [0.5 0.99] (sorted by Normalized)", got)
 	}
 	for src, want := range map[string]string{
-		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: [1.5]\n":  "q.yaml:4: counters[0].quantiles[0]: quantile 1.5 is not between 0 and 1",
-		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: []\n":     "q.yaml:4: counters[0].quantiles: want a list of quantiles",
-		"counters:\n  - name: l\n    kind: average\n    quantiles: [0.5]\n":     "q.yaml:4: counters[0].quantiles: only percentiles counters have quantiles, not average",
+		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: [1.5]\n":   "q.yaml:4: counters[0].quantiles[0]: quantile 1.5 is not between 0 and 1",
+		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: []\n":      "q.yaml:4: counters[0].quantiles: want a list of quantiles",
+		"counters:\n  - name: l\n    kind: average\n    quantiles: [0.5]\n":       "q.yaml:4: counters[0].quantiles: only percentiles counters have quantiles, not average",
 		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: [\"x\"]\n": "q.yaml:4: counters[0].quantiles[0]:",
 	} {
 		_, err := config.Parse([]byte(src), "q.yaml")
