@@ -27,3 +27,9 @@ for mod in $(find . -mindepth 2 -name go.mod -not -path './.git/*' | sort); do
 	echo "== module $dir"
 	(cd "$dir" && go vet ./... && go test -race -count=1 ./...)
 done
+
+# 32-bit x86: 64-bit atomics alignment.
+scripts/check-386.sh
+
+# Short fuzzing of every parser; longer runs: FUZZTIME=2m scripts/fuzz.sh.
+FUZZTIME=${FUZZTIME:-5s} scripts/fuzz.sh

@@ -125,6 +125,10 @@ func (p *Reporter) Shutdown(ctx context.Context) error {
 	return p.shutErr
 }
 
+// readerGap is the least time between serving one reader and looking for
+// the next.
+const readerGap = 50 * time.Millisecond
+
 func (p *Reporter) run() {
 	defer close(p.done)
 	var buf []byte
@@ -167,8 +171,10 @@ func (p *Reporter) run() {
 		p.cur = nil
 		p.mu.Unlock()
 		_ = f.Close()
-		// Give the reader time to see the end before looking for the next.
-		if !p.pause(p.cfg.poll) {
+		// Give the reader time to see the end before looking for the next:
+		// a reader still draining when the FIFO is opened again would read
+		// the report twice. At least readerGap, however short the poll.
+		if !p.pause(max(p.cfg.poll, readerGap)) {
 			return
 		}
 	}
