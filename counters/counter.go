@@ -243,23 +243,50 @@ func (s *Series) add(at time.Duration, x Sample) (int64, bool) {
 }
 
 // fold combines the lanes of the slots inside the window at elapsed time at.
+// It walks one lane at a time through the ring, the hot loop of a report.
 func (s *Series) fold(at time.Duration) (count, sum, lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	from, to := s.span(at)
+	if from > to {
+		return
+	}
 	w := len(s.c.lanes)
-	for j := from; j <= to; j++ {
-		base := int(j%s.c.n) * w
-		for i, l := range s.c.lanes {
-			v := s.vals[base+i]
-			switch l {
-			case laneCount:
-				count += v
-			case laneSum:
-				sum += v
-			case laneMin:
-				lo = math.Min(lo, v)
-			case laneMax:
-				hi = math.Max(hi, v)
+	slots := int(to - from + 1)
+	end := int(s.c.n) * w
+	first := int(from%s.c.n) * w
+	for i, l := range s.c.lanes {
+		idx := first + i
+		switch l {
+		case laneCount, laneSum:
+			var acc float64
+			for range slots {
+				acc += s.vals[idx]
+				if idx += w; idx >= end {
+					idx -= end
+				}
+			}
+			if l == laneCount {
+				count = acc
+			} else {
+				sum = acc
+			}
+		case laneMin:
+			for range slots {
+				if v := s.vals[idx]; v < lo {
+					lo = v
+				}
+				if idx += w; idx >= end {
+					idx -= end
+				}
+			}
+		case laneMax:
+			for range slots {
+				if v := s.vals[idx]; v > hi {
+					hi = v
+				}
+				if idx += w; idx >= end {
+					idx -= end
+				}
 			}
 		}
 	}

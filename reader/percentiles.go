@@ -175,7 +175,7 @@ func appendPercentiles(vals []report.Value, e *entry, v report.Value, at time.Du
 	if len(e.series) == 0 {
 		add(e.empty, def.Name, attribute.Set{})
 	}
-	for _, s := range e.series {
+	for _, s := range e.sorted() {
 		add(s.s, s.key, s.attrs)
 	}
 	return vals

@@ -78,6 +78,22 @@ type entry struct {
 	empty    *counters.Series // read when the counter has no series yet
 	overflow *series
 	warned   map[string]bool // problems already sent to otel.Handle
+	order    []*series       // series sorted by key, rebuilt when stale
+	stale    bool            // series were added or removed since order
+}
+
+// sorted returns the counter's series in key order. Series come and go
+// rarely, so keeping the order spares each report most of its sorting.
+func (e *entry) sorted() []*series {
+	if e.stale || len(e.order) != len(e.series) {
+		e.order = e.order[:0]
+		for _, s := range e.series {
+			e.order = append(e.order, s)
+		}
+		slices.SortFunc(e.order, func(a, b *series) int { return strings.Compare(a.key, b.key) })
+		e.stale = false
+	}
+	return e.order
 }
 
 type series struct {
@@ -238,6 +254,7 @@ func (r *Reader) evict(at time.Duration) {
 		for k, s := range e.series {
 			if s.attrs.Len() > 0 && s.s.Idle(at, idle) {
 				delete(e.series, k)
+				e.stale = true
 				if s == e.overflow {
 					e.overflow = nil
 				}
@@ -421,6 +438,7 @@ func (e *entry) seriesFor(attrs attribute.Set, limit int) *series {
 			if e.overflow = e.series[o.Equivalent()]; e.overflow == nil {
 				e.overflow = e.newSeries(o)
 				e.series[o.Equivalent()] = e.overflow
+				e.stale = true
 			}
 			e.warn("", fmt.Sprintf("more than %d series: further attribute sets are reported as %s", limit, e.overflow.key))
 		}
@@ -428,6 +446,7 @@ func (e *entry) seriesFor(attrs attribute.Set, limit int) *series {
 	}
 	s := e.newSeries(attrs)
 	e.series[d] = s
+	e.stale = true
 	return s
 }
 
@@ -462,7 +481,12 @@ func (r *Reader) valuesLocked(now time.Time, at time.Duration) report.Report {
 		n += max(len(e.series), 1)
 	}
 	rep := report.Report{Time: now, Values: make([]report.Value, 0, n)}
+	entries := make([]*entry, 0, len(r.counters))
 	for _, e := range r.counters {
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b *entry) int { return strings.Compare(a.c.Name(), b.c.Name()) })
+	for _, e := range entries {
 		def := e.c.Definition()
 		v := report.Value{Counter: def.Name, Kind: def.Kind}
 		if def.Kind.Windowed() {
@@ -478,12 +502,16 @@ func (r *Reader) valuesLocked(now time.Time, at time.Duration) report.Report {
 			rep.Values = append(rep.Values, v)
 			continue
 		}
-		for _, s := range e.series {
+		for _, s := range e.sorted() {
 			v.Key, v.Attrs, v.Value = s.key, s.attrs, s.s.Value(at)
 			rep.Values = append(rep.Values, v)
 		}
 	}
-	rep.Values = sortByKey(rep.Values)
+	// Counters in name order, each's series in key order: sorted already,
+	// unless keys of two counters interleave ("a{...}" sorts after "a.b").
+	if !slices.IsSortedFunc(rep.Values, func(a, b report.Value) int { return strings.Compare(a.Key, b.Key) }) {
+		rep.Values = sortByKey(rep.Values)
+	}
 	return rep
 }
 
