@@ -45,14 +45,18 @@ func benchProvider(b *testing.B, rd readerCase) (*sdkmetric.MeterProvider, metri
 	if rd.ours {
 		// Manual ticks keep the runs alike; a tick every 5 s costs what
 		// BenchmarkTick measures, spread over all the measurements between.
-		r = reader.New(reader.WithManualTicks(), reader.WithHistogramAggregation(rd.histogram), reader.WithCounters(
+		opts := []reader.Option{reader.WithManualTicks(), reader.WithHistogramAggregation(rd.histogram)}
+		if rd.cumSums {
+			opts = append(opts, reader.WithCumulativeSums())
+		}
+		r = reader.New(append(opts, reader.WithCounters(
 			counters.Definition{Name: "req.avg", Kind: counters.AverageTime, Events: []string{"req"}},
 			counters.Definition{Name: "req.freq", Kind: counters.Frequency, Events: []string{"req"}},
 			counters.Definition{Name: "req.max", Kind: counters.Max, Events: []string{"req"}},
 			counters.Definition{Name: "req.min", Kind: counters.Min, Events: []string{"req"}},
 			counters.Definition{Name: "hits.total", Kind: counters.Event, Events: []string{"hits"}},
 			counters.Definition{Name: "hits.freq", Kind: counters.Frequency, Events: []string{"hits"}},
-		))
+		))...)
 	} else {
 		r = sdkmetric.NewPeriodicReader(nopExporter{}, sdkmetric.WithInterval(time.Hour))
 	}
@@ -102,6 +106,7 @@ type readerCase struct {
 	name      string
 	ours      bool
 	histogram sdkmetric.Aggregation // nil: the reader's default
+	cumSums   bool                  // reader.WithCumulativeSums
 }
 
 // readersFor lists the readers to compare on a case: for histograms also
@@ -112,6 +117,9 @@ func readersFor(rc recordCase) []readerCase {
 	if strings.HasPrefix(rc.name, "Float64Histogram") {
 		rs = append(rs, readerCase{name: "otelcounters-explicit", ours: true,
 			histogram: sdkmetric.DefaultAggregationSelector(sdkmetric.InstrumentKindHistogram)})
+	}
+	if strings.HasPrefix(rc.name, "Int64Counter") {
+		rs = append(rs, readerCase{name: "otelcounters-cumsums", ours: true, cumSums: true})
 	}
 	return append(rs, readerCase{name: "sdk-periodic"})
 }

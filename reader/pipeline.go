@@ -37,10 +37,11 @@ func (r *Reader) Snapshot() report.Report {
 }
 
 type exportConfig struct {
-	exp       sdkmetric.Exporter
-	interval  time.Duration
-	timeout   time.Duration
-	producers []func(*Reader) sdkmetric.Producer
+	cumulativeSums bool // WithCumulativeSums
+	exp            sdkmetric.Exporter
+	interval       time.Duration
+	timeout        time.Duration
+	producers      []func(*Reader) sdkmetric.Producer
 }
 
 // aggregation is the embedded SDK reader's aggregation selector: the
@@ -281,7 +282,8 @@ func (p *pipeline) shutdown(ctx context.Context) error {
 }
 
 // temporality is the embedded SDK reader's temporality selector: delta,
-// except for sums when exporting to an exporter that wants them cumulative.
+// except for sums with [WithCumulativeSums] or when exporting to an
+// exporter that wants them cumulative.
 //
 // The windows need each interval's data: delta. But the SDK's delta sums
 // swap a hot and a cold map on every measurement, which makes a Counter's
@@ -297,7 +299,7 @@ func (c exportConfig) temporality(k sdkmetric.InstrumentKind) metricdata.Tempora
 	switch k {
 	case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindUpDownCounter,
 		sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindObservableUpDownCounter:
-		if c.exp != nil && c.exp.Temporality(k) == metricdata.CumulativeTemporality {
+		if c.cumulativeSums || (c.exp != nil && c.exp.Temporality(k) == metricdata.CumulativeTemporality) {
 			return metricdata.CumulativeTemporality
 		}
 	}

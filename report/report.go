@@ -65,7 +65,7 @@ func (f ReporterFunc) Report(ctx context.Context, r Report) error { return f(ctx
 // Key returns the report key of a counter's series: the counter's name when
 // attrs is empty, otherwise name{k1="v1",k2="v2"} with keys sorted and values
 // quoted and escaped as in the Prometheus text format (backslash, double
-// quote and newline).
+// quote and newline; a byte that is not valid UTF-8 as \xNN).
 func Key(name string, attrs attribute.Set) string {
 	if attrs.Len() == 0 {
 		return name
@@ -88,18 +88,29 @@ func Key(name string, attrs attribute.Set) string {
 	return b.String()
 }
 
+// escapeValue writes an attribute value as the Prometheus text format
+// quotes it. A byte that is not valid UTF-8 is written as \xNN, so that the
+// key stays valid UTF-8 (JSON, munin) and two values that differ only in such
+// bytes keep distinct keys.
 func escapeValue(b *strings.Builder, s string) {
-	for _, r := range s {
-		switch r {
-		case '\\':
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteByte(hex[s[i]>>4])
+			b.WriteByte(hex[s[i]&0xf])
+		case r == '\\':
 			b.WriteString(`\\`)
-		case '"':
+		case r == '"':
 			b.WriteString(`\"`)
-		case '\n':
+		case r == '\n':
 			b.WriteString(`\n`)
 		default:
-			b.WriteRune(r)
+			b.WriteString(s[i : i+size])
 		}
+		i += size
 	}
 }
 

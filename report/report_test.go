@@ -24,6 +24,10 @@ func TestKey(t *testing.T) {
 		{[]attribute.KeyValue{attribute.String("q", `say "hi"\now`)}, `req{q="say \"hi\"\\now"}`},
 		{[]attribute.KeyValue{attribute.String("nl", "a\nb")}, `req{nl="a\nb"}`},
 		{[]attribute.KeyValue{attribute.Int("code", 200), attribute.Bool("ok", true)}, `req{code="200",ok="true"}`},
+		{[]attribute.KeyValue{attribute.String("p", "a\xffb")}, `req{p="a\xffb"}`},
+		{[]attribute.KeyValue{attribute.String("p", "\xfe")}, `req{p="\xfe"}`},
+		{[]attribute.KeyValue{attribute.String("p", `\xfe`)}, `req{p="\\xfe"}`},
+		{[]attribute.KeyValue{attribute.String("p", "ünï")}, `req{p="ünï"}`},
 	} {
 		if got := report.Key("req", attribute.NewSet(c.attrs...)); got != c.want {
 			t.Errorf("Key(%v) = %s, want %s", c.attrs, got, c.want)
