@@ -46,8 +46,8 @@ func benchProvider(b *testing.B, rd readerCase) (*sdkmetric.MeterProvider, metri
 		// Manual ticks keep the runs alike; a tick every 5 s costs what
 		// BenchmarkTick measures, spread over all the measurements between.
 		opts := []reader.Option{reader.WithManualTicks(), reader.WithHistogramAggregation(rd.histogram)}
-		if rd.cumSums {
-			opts = append(opts, reader.WithCumulativeSums())
+		if rd.deltaSums {
+			opts = append(opts, reader.WithDeltaSums())
 		}
 		r = reader.New(append(opts, reader.WithCounters(
 			counters.Definition{Name: "req.avg", Kind: counters.AverageTime, Events: []string{"req"}},
@@ -106,7 +106,7 @@ type readerCase struct {
 	name      string
 	ours      bool
 	histogram sdkmetric.Aggregation // nil: the reader's default
-	cumSums   bool                  // reader.WithCumulativeSums
+	deltaSums bool                  // reader.WithDeltaSums
 }
 
 // readersFor lists the readers to compare on a case: for histograms also
@@ -119,7 +119,7 @@ func readersFor(rc recordCase) []readerCase {
 			histogram: sdkmetric.DefaultAggregationSelector(sdkmetric.InstrumentKindHistogram)})
 	}
 	if strings.HasPrefix(rc.name, "Int64Counter") {
-		rs = append(rs, readerCase{name: "otelcounters-cumsums", ours: true, cumSums: true})
+		rs = append(rs, readerCase{name: "otelcounters-deltasums", ours: true, deltaSums: true})
 	}
 	return append(rs, readerCase{name: "sdk-periodic"})
 }

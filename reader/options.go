@@ -132,18 +132,21 @@ func WithManualTicks() Option {
 	})
 }
 
-// WithCumulativeSums has the SDK keep counter and up-down counter sums
-// cumulative, as its PeriodicReader does, and the reader take the per-tick
-// differences itself. A counter's Add then costs what it costs with the
-// SDK's default reader; under delta (the default) the SDK's sums cost about
-// 10% more per Add. The price: series of sums are never forgotten by the
-// SDK (its cardinality limit bounds them), and a float counter that once
-// adds NaN or an infinity stays so, with its windows, where under delta only
-// that interval is left out. An exporter given to [WithExporter] that asks
-// for cumulative sums implies it.
-func WithCumulativeSums() Option {
+// WithDeltaSums has the SDK keep counter and up-down counter sums as
+// deltas, as the windows use them, instead of cumulative.
+//
+// By default the SDK keeps sums cumulative, as its PeriodicReader does, and
+// the reader takes each tick's differences itself: a counter's Add then
+// costs what it costs with the SDK's default reader, where the SDK's delta
+// sums cost 10–20% more per Add. The price of the default is the one a
+// service's own cumulative export already pays: the SDK never forgets a
+// series of a sum (its cardinality limit bounds them), and a float counter
+// that once adds NaN or an infinity stays so, with its windows. With delta
+// sums idle series leave the SDK, and only the interval that held the NaN
+// is left out.
+func WithDeltaSums() Option {
 	return optionFunc(func(c config) config {
-		c.export.cumulativeSums = true
+		c.export.deltaSums = true
 		return c
 	})
 }

@@ -37,11 +37,11 @@ func (r *Reader) Snapshot() report.Report {
 }
 
 type exportConfig struct {
-	cumulativeSums bool // WithCumulativeSums
-	exp            sdkmetric.Exporter
-	interval       time.Duration
-	timeout        time.Duration
-	producers      []func(*Reader) sdkmetric.Producer
+	deltaSums bool // WithDeltaSums
+	exp       sdkmetric.Exporter
+	interval  time.Duration
+	timeout   time.Duration
+	producers []func(*Reader) sdkmetric.Producer
 }
 
 // aggregation is the embedded SDK reader's aggregation selector: the
@@ -282,24 +282,22 @@ func (p *pipeline) shutdown(ctx context.Context) error {
 }
 
 // temporality is the embedded SDK reader's temporality selector: delta,
-// except for sums with [WithCumulativeSums] or when exporting to an
-// exporter that wants them cumulative.
+// except for sums, which stay cumulative unless [WithDeltaSums].
 //
 // The windows need each interval's data: delta. But the SDK's delta sums
 // swap a hot and a cold map on every measurement, which makes a Counter's
-// Add about 12% dearer than the cumulative sums of the PeriodicReader and
-// OTLP exporter the service had. So for such an exporter the SDK keeps the
-// sums cumulative, exactly as that PeriodicReader did, and the reader takes
-// the per-tick differences itself ([sumDeltas]). The price is the one the
-// service's own cumulative export already paid: a float counter that once
-// adds NaN or an infinity stays so, and its window with it, where under
-// delta only that interval is left out. Histograms and gauges stay delta:
-// the windows need each interval's minimum, maximum and last value.
+// Add 10–20% dearer than the cumulative sums of the SDK's PeriodicReader.
+// So the SDK keeps the sums cumulative, exactly as that PeriodicReader does,
+// and the reader takes the per-tick differences itself ([sumDeltas]). The
+// price is the one a cumulative export pays anyway: a float counter that
+// once adds NaN or an infinity stays so, and its window with it, where
+// under delta only that interval is left out. Histograms and gauges stay
+// delta: the windows need each interval's minimum, maximum and last value.
 func (c exportConfig) temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
 	switch k {
 	case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindUpDownCounter,
 		sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindObservableUpDownCounter:
-		if c.cumulativeSums || (c.exp != nil && c.exp.Temporality(k) == metricdata.CumulativeTemporality) {
+		if !c.deltaSums {
 			return metricdata.CumulativeTemporality
 		}
 	}

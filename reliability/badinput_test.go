@@ -66,12 +66,14 @@ func TestNonFiniteHistogramValuesDropped(t *testing.T) {
 // keeps NaN and infinities in the interval's sum, min and max: the reader
 // leaves that interval of that series out for every counter, says so once
 // per counter through otel.Handle, and counts later intervals again. Other
-// series are not touched. A counter instrument behaves the same way: one
-// NaN increment loses its series' whole interval.
+// series are not touched. A counter instrument behaves the same way with
+// reader.WithDeltaSums: one NaN increment loses its series' whole interval
+// (by default sums are cumulative: see the next test).
 func TestNonFiniteIntervalsLeftOut(t *testing.T) {
 	errLog := captureErrors(t)
 	m := newManual(t, []reader.Option{
 		valueCounters(),
+		reader.WithDeltaSums(),
 		reader.WithHistogramAggregation(sdkmetric.AggregationExplicitBucketHistogram{Boundaries: []float64{1, 10}}),
 		reader.WithCounters(counters.Definition{Name: "c_total", Kind: counters.Total, Events: []string{"c"}}),
 	})
@@ -110,16 +112,15 @@ func TestNonFiniteIntervalsLeftOut(t *testing.T) {
 	}
 }
 
-// With an exporter that wants cumulative sums (reader.WithExporter), or
-// with reader.WithCumulativeSums, the SDK keeps counter instruments' sums cumulative, as the service's own
+// By default, and so also with an exporter (reader.WithExporter), the SDK keeps counter instruments' sums cumulative, as the service's own
 // cumulative export always did: a float counter that once adds NaN or an
 // infinity stays so for good, and the counters on it keep their last good
 // value, with one warning. Integer counters and histograms are not
 // affected.
 func TestNonFiniteCounterUnderCumulativeExport(t *testing.T) {
 	for name, cumulative := range map[string]reader.Option{
-		"exporter":           reader.WithExporter(&exporter{cum: true}, time.Hour),
-		"WithCumulativeSums": reader.WithCumulativeSums(),
+		"exporter": reader.WithExporter(&exporter{cum: true}, time.Hour),
+		"default":  reader.WithTick(time.Second),
 	} {
 		t.Run(name, func(t *testing.T) {
 			errLog := captureErrors(t)
