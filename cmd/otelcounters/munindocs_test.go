@@ -7,27 +7,6 @@ import (
 	"testing"
 )
 
-// mdBlock returns the n-th (from 0) fenced block of a Markdown document
-// written in lang.
-func mdBlock(t *testing.T, doc, lang string, n int) string {
-	t.Helper()
-	rest := doc
-	for i := 0; ; i++ {
-		_, after, ok := strings.Cut(rest, "```"+lang+"\n")
-		if !ok {
-			t.Fatalf("no %s block %d", lang, n)
-		}
-		block, tail, ok := strings.Cut(after, "```")
-		if !ok {
-			t.Fatalf("unterminated %s block", lang)
-		}
-		if i == n {
-			return block
-		}
-		rest = tail
-	}
-}
-
 // docSession runs the commands of a console block ("$ otelcounters ..."
 // lines, each followed by its output), adding extra arguments after the
 // command's name, and checks that each prints what the block shows.
@@ -71,12 +50,12 @@ func TestMuninDocsSession(t *testing.T) {
 	dir := t.TempDir()
 	graphs := filepath.Join(dir, "graphs.yaml")
 	reportPath := filepath.Join(dir, "counters.json")
-	for path, content := range map[string]string{graphs: mdBlock(t, doc, "yaml", 0), reportPath: mdBlock(t, doc, "json", 0)} {
+	for path, content := range map[string]string{graphs: codeBlock(t, doc, "yaml", 0), reportPath: codeBlock(t, doc, "json", 0)} {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	docSession(t, mdBlock(t, doc, "console", 0), func(string) []string {
+	docSession(t, codeBlock(t, doc, "console", 0), func(string) []string {
 		return []string{"--config", graphs, "--report", reportPath}
 	})
 }
@@ -95,11 +74,11 @@ func TestMultiprocessDocsSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, name := range []string{"web.4101.json", "web.4102.json"} {
-		if err := os.WriteFile(filepath.Join(reports, name), []byte(mdBlock(t, doc, "json", i+1)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(reports, name), []byte(codeBlock(t, doc, "json", i+1)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	lines := strings.Split(mdBlock(t, doc, "console", 0), "\n")
+	lines := strings.Split(codeBlock(t, doc, "console", 0), "\n")
 	if len(lines) != 4 || lines[1] != "$ cat merged.json" || lines[3] != "" {
 		t.Fatalf("unexpected session %q", lines)
 	}
@@ -127,7 +106,7 @@ func TestMultiprocessDocsSession(t *testing.T) {
 	if string(got) != lines[2]+"\n" {
 		t.Errorf("docs/multiprocess.md shows\n%s\nthe merge writes\n%s", lines[2], got)
 	}
-	if mdBlock(t, doc, "json", 0) != mdBlock(t, doc, "json", 1) {
+	if codeBlock(t, doc, "json", 0) != codeBlock(t, doc, "json", 1) {
 		t.Error("the two examples of web.4101.json differ")
 	}
 }
