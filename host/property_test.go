@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,21 +15,15 @@ import (
 
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/host"
+	"github.com/otelcounters/otelcounters/internal/fakeclock"
 	"github.com/otelcounters/otelcounters/reader"
 	"github.com/otelcounters/otelcounters/report"
 )
 
-// fakeClock moves only when told to; every simulated process reads it.
-type fakeClock struct{ ns atomic.Int64 }
+// fakeClock moves only when told to.
+type fakeClock = fakeclock.Clock
 
-func newFakeClock() *fakeClock {
-	c := &fakeClock{}
-	c.ns.Store(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func newFakeClock() *fakeClock { return fakeclock.New() }
 
 // mergeable lists counters of every kind with a merge rule, on a duration
 // histogram (timed events), a value histogram and an OTel counter, and a

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,22 +15,15 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelcounters/otelcounters/counters"
+	"github.com/otelcounters/otelcounters/internal/fakeclock"
 	"github.com/otelcounters/otelcounters/reader"
 	"github.com/otelcounters/otelcounters/report"
 )
 
-// fakeClock is a clock that moves only when told to. It is safe for
-// concurrent use: the reader reads it from Register, Tick and Report.
-type fakeClock struct{ ns atomic.Int64 }
+// fakeClock moves only when told to.
+type fakeClock = fakeclock.Clock
 
-func newFakeClock() *fakeClock {
-	c := &fakeClock{}
-	c.ns.Store(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func newFakeClock() *fakeClock { return fakeclock.New() }
 
 // harness is a reader driven by hand with a fake clock, the MeterProvider it
 // reads and a meter of that provider.

@@ -16,22 +16,15 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/otelcounters/otelcounters/internal/fakeclock"
 	"github.com/otelcounters/otelcounters/reader"
 	"github.com/otelcounters/otelcounters/report"
 )
 
-// fakeClock moves only when told to; it may be told to move backwards. It
-// is safe for concurrent use.
-type fakeClock struct{ ns atomic.Int64 }
+// fakeClock moves only when told to.
+type fakeClock = fakeclock.Clock
 
-func newFakeClock() *fakeClock {
-	c := &fakeClock{}
-	c.ns.Store(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func newFakeClock() *fakeClock { return fakeclock.New() }
 
 // manual is a reader ticked by hand on a fake clock, with its provider.
 type manual struct {
