@@ -545,7 +545,12 @@ func (r *Reader) Shutdown(ctx context.Context) error {
 		select {
 		case <-r.done:
 		case <-ctx.Done():
-			r.shutErr = errors.Join(ctx.Err(), r.pipe.shutdown(ctx))
+			// No time for a final report; still leave nothing running: the
+			// loop sees stop (or a shut reader) at its next step and ends.
+			r.mu.Lock()
+			r.shut = true
+			r.mu.Unlock()
+			r.shutErr = errors.Join(ctx.Err(), r.pipe.shutdown(ctx), r.manual.Shutdown(context.Background()))
 			return
 		}
 		err := r.OutputReport(ctx)
