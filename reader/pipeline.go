@@ -120,9 +120,14 @@ type pipeline struct {
 	timeout   time.Duration
 	producers []sdkmetric.Producer
 
-	mu   sync.Mutex // guards acc and next
+	mu   sync.Mutex // guards acc, next, since and warned
 	acc  *accumulator
 	next time.Duration // elapsed time at which the next export is due
+	// since is when the export in progress began (zero when none is), and
+	// warned whether its overrun was reported: an exporter that ignores its
+	// context would otherwise hold exports up without a word.
+	since  time.Time
+	warned bool
 
 	kick chan struct{} // capacity 1: an export is due
 	sem  chan struct{} // capacity 1: one export at a time, waited for with a context
@@ -192,7 +197,14 @@ func (p *pipeline) add(at time.Duration, rm *metricdata.ResourceMetrics) {
 	if due {
 		p.next = at + p.interval
 	}
+	stuck := !p.since.IsZero() && !p.warned && time.Since(p.since) > p.timeout
+	if stuck {
+		p.warned = true
+	}
 	p.mu.Unlock()
+	if stuck {
+		otel.Handle(fmt.Errorf("otelcounters: export: the exporter has not returned for more than %v (it ignores its context); exports wait for it", p.timeout))
+	}
 	if due {
 		select {
 		case p.kick <- struct{}{}:
@@ -227,7 +239,13 @@ func (p *pipeline) export(ctx context.Context) error {
 	defer func() { <-p.sem }()
 	p.mu.Lock()
 	rm := p.acc.collect()
+	p.since = time.Now()
 	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.since, p.warned = time.Time{}, false
+		p.mu.Unlock()
+	}()
 	var errs []error
 	for _, pr := range p.producers {
 		sm, err := pr.Produce(ctx)
