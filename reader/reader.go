@@ -535,8 +535,10 @@ func sortByKey(vs []report.Value) []report.Value {
 }
 
 // Shutdown stops the reader's goroutine, sends a final report to the
-// reporters, makes the last export of [WithExporter] and shuts its exporter
-// down, and shuts the embedded SDK reader down. Only the first call does
+// reporters, shuts down those that have a Shutdown(context.Context) error
+// method (such as the named-pipe reporter), makes the last export of
+// [WithExporter] and shuts its exporter down, and shuts the embedded SDK
+// reader down. Only the first call does
 // anything; later calls return its result. The MeterProvider calls it from
 // its own Shutdown.
 func (r *Reader) Shutdown(ctx context.Context) error {
@@ -556,10 +558,25 @@ func (r *Reader) Shutdown(ctx context.Context) error {
 		err := r.OutputReport(ctx)
 		r.mu.Lock()
 		r.shut = true
+		reps := slices.Clone(r.reporters)
 		r.mu.Unlock()
-		r.shutErr = errors.Join(err, r.pipe.shutdown(ctx), r.manual.Shutdown(ctx))
+		r.shutErr = errors.Join(err, shutdownReporters(ctx, reps), r.pipe.shutdown(ctx), r.manual.Shutdown(ctx))
 	})
 	return r.shutErr
+}
+
+// shutdownReporters shuts down the reporters that own something to stop
+// (a goroutine, a named pipe): those with a Shutdown method.
+func shutdownReporters(ctx context.Context, reps []namedReporter) error {
+	var errs []error
+	for _, nr := range reps {
+		if s, ok := nr.rep.(interface{ Shutdown(context.Context) error }); ok {
+			if err := s.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("otelcounters: reporter %q: shutdown: %w", nr.name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ForceFlush sends a report to the reporters now, and exports now with

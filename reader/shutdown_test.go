@@ -3,6 +3,7 @@ package reader_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,4 +50,38 @@ func TestShutdownDeadlineWhileBusy(t *testing.T) {
 	}
 	release <- struct{}{}
 	eventually(t, 10*time.Second, "the loop ends", func() bool { return loopGoroutines() <= before })
+}
+
+// stoppable is a reporter with something to stop.
+type stoppable struct {
+	reports, stops int
+	err            error
+}
+
+func (s *stoppable) Report(context.Context, report.Report) error { s.reports++; return nil }
+func (s *stoppable) Shutdown(context.Context) error              { s.stops++; return s.err }
+
+// Shutdown shuts down the reporters that have a Shutdown method, after the
+// final report, once; their errors name them.
+func TestShutdownStopsReporters(t *testing.T) {
+	r := reader.New(reader.WithManualTicks())
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	ok, failing := &stoppable{}, &stoppable{err: errors.New("pipe busy")}
+	plain := 0
+	for name, rep := range map[string]report.Reporter{
+		"ok": ok, "failing": failing,
+		"plain": report.ReporterFunc(func(context.Context, report.Report) error { plain++; return nil }),
+	} {
+		if err := r.RegisterReporter(name, rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := mp.Shutdown(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `reporter "failing": shutdown: pipe busy`) {
+		t.Errorf("Shutdown = %v, want the failing reporter's error, named", err)
+	}
+	_ = r.Shutdown(context.Background())
+	if ok.reports != 1 || ok.stops != 1 || failing.stops != 1 || plain != 1 {
+		t.Errorf("reports %d, stops %d and %d, plain reports %d; want a final report each and one stop each", ok.reports, ok.stops, failing.stops, plain)
+	}
 }
