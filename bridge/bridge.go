@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"time"
 
@@ -17,7 +18,9 @@ import (
 	"github.com/otelcounters/otelcounters/config"
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/exporters/jsonfile"
+	"github.com/otelcounters/otelcounters/exporters/pipe"
 	"github.com/otelcounters/otelcounters/exporters/slogreport"
+	"github.com/otelcounters/otelcounters/host"
 	"github.com/otelcounters/otelcounters/reader"
 	"github.com/otelcounters/otelcounters/report"
 	"github.com/otelcounters/otelcounters/scoped"
@@ -140,8 +143,13 @@ func newReporter(c config.Reporter, logger func() *slog.Logger) (report.Reporter
 		return slogreport.New(logger(), slogreport.WithLevel(level)), nil
 	case "json_file":
 		return jsonfile.New(c.Path)
+	case "process_file":
+		// The entry's name tells programs apart in a shared folder.
+		return host.NewReporter(c.Path, c.Name)
+	case "pipe":
+		return pipe.New(c.Path)
 	}
-	return nil, fmt.Errorf("reporter type %q is not supported here (want log or json_file)", c.Type)
+	return nil, fmt.Errorf("reporter type %q is not supported here (want one of %s)", c.Type, strings.Join(config.KnownReporterTypes(), ", "))
 }
 
 func (p *plan) readerOptions() []reader.Option {

@@ -135,6 +135,8 @@ func reporterTypes() []reporterType {
 	return []reporterType{
 		{name: "log", takes: []string{"level"}},
 		{name: "json_file", takes: []string{"path"}, needs: []string{"path"}},
+		{name: "process_file", takes: []string{"path"}, needs: []string{"path"}},
+		{name: "pipe", takes: []string{"path"}, needs: []string{"path"}},
 	}
 }
 
