@@ -19,17 +19,24 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+# Every go test run is also written to a log, for the closing count.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 go vet ./...
-go test -race -count=1 ./...
+go test -race -count=1 ./... | tee -a "$log"
 
 for mod in $(find . -mindepth 2 -name go.mod -not -path './.git/*' | sort); do
 	dir=$(dirname "$mod")
 	echo "== module $dir"
-	(cd "$dir" && go vet ./... && go test -race -count=1 ./...)
+	(cd "$dir" && go vet ./... && go test -race -count=1 ./...) | tee -a "$log"
 done
 
 # 32-bit x86: 64-bit atomics alignment.
-scripts/check-386.sh
+scripts/check-386.sh | tee -a "$log"
 
 # Short fuzzing of every parser; longer runs: FUZZTIME=2m scripts/fuzz.sh.
 FUZZTIME=${FUZZTIME:-5s} scripts/fuzz.sh
+
+# The closing count, in packages (each failure has stopped the run before).
+echo "packages: $(grep -c '^ok ' "$log") passed, $(grep -c '^FAIL' "$log") failed"
