@@ -63,7 +63,9 @@ func TestShutdown(t *testing.T) {
 
 // The background goroutine exists until Shutdown, and no longer after it.
 func TestShutdownStopsGoroutine(t *testing.T) {
-	before := loopGoroutines()
+	// Loops of earlier tests' readers may still be on their way out.
+	eventually(t, 5*time.Second, "earlier loops end", func() bool { return loopGoroutines() == 0 })
+	before := 0
 	r := reader.New(reader.WithTick(time.Hour))
 	eventually(t, 5*time.Second, "the loop starts", func() bool { return loopGoroutines() == before+1 })
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))

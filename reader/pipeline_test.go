@@ -568,7 +568,10 @@ func pipeGoroutines() int {
 // at once. A Shutdown whose context ends first cancels a stuck export and
 // still leaves no goroutine behind.
 func TestExporterShutdownAndFlush(t *testing.T) {
-	before := pipeGoroutines()
+	// Earlier tests' export goroutines end after their cleanups, some a
+	// moment later (a stuck exporter released at cleanup): wait for them.
+	waitUntil(t, "earlier export goroutines end", func() bool { return pipeGoroutines() == 0 })
+	before := 0
 	exp := newTestExporter(metricdata.CumulativeTemporality)
 	h := newPipeHarness(t, reader.WithExporter(exp, time.Hour))
 	ctx := context.Background()

@@ -18,7 +18,8 @@ import (
 // reporter that does not answer) returns the context's error, and still
 // leaves the reader shut and its goroutine ending.
 func TestShutdownDeadlineWhileBusy(t *testing.T) {
-	before := loopGoroutines()
+	eventually(t, 5*time.Second, "earlier loops end", func() bool { return loopGoroutines() == 0 })
+	before := 0
 	entered := make(chan struct{}, 1)
 	release := make(chan struct{})
 	defer close(release)
