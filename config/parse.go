@@ -390,33 +390,46 @@ func (d *decoder) seriesLimit(n *yaml.Node) int {
 }
 
 func (d *decoder) counterList(n *yaml.Node) []counters.Definition {
-	const path = "counters"
+	return namedList(d, n, "counters", d.counter,
+		func(def counters.Definition) string { return def.Name },
+		func(name string, line int) string {
+			return fmt.Sprintf("duplicate counter name %q (first defined at line %d)", name, line)
+		})
+}
+
+// namedList reads a list of entries with unique names (counters,
+// reporters): each entry read by entry, which returns the name's node
+// whenever the name could be read, so that duplicates are found even in a
+// bad entry; a duplicate is reported with dup's message.
+func namedList[T any](d *decoder, n *yaml.Node, path string,
+	entry func(*yaml.Node, string) (T, *yaml.Node, bool),
+	name func(T) string, dup func(name string, firstLine int) string) []T {
 	if n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "want a list of counters, got %s", describe(n))
+		d.fail(n, path, "want a list of %s, got %s", path, describe(n))
 		return nil
 	}
-	var defs []counters.Definition
-	first := map[string]int{} // counter name → line of its first definition
+	var out []T
+	first := map[string]int{} // name → line of its first entry
 	for i, e := range n.Content {
 		if d.full() {
 			break
 		}
 		e = d.deref(e)
 		p := index(path, i)
-		def, nameNode, ok := d.counter(e, p)
+		v, nameNode, ok := entry(e, p)
 		if nameNode != nil {
-			if line, dup := first[def.Name]; dup {
-				d.fail(nameNode, join(p, "name"), "duplicate counter name %q (first defined at line %d)", def.Name, line)
+			if line, seen := first[name(v)]; seen {
+				d.fail(nameNode, join(p, "name"), "%s", dup(name(v), line))
 				ok = false
 			} else {
-				first[def.Name] = nameNode.Line
+				first[name(v)] = nameNode.Line
 			}
 		}
 		if ok {
-			defs = append(defs, def)
+			out = append(out, v)
 		}
 	}
-	return defs
+	return out
 }
 
 // counter reads one counter entry. It returns the name's node whenever the
@@ -539,33 +552,11 @@ func (d *decoder) quantiles(n *yaml.Node, path string) ([]float64, bool) {
 }
 
 func (d *decoder) reporterList(n *yaml.Node) []Reporter {
-	const path = "reporters"
-	if n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "want a list of reporters, got %s", describe(n))
-		return nil
-	}
-	var reps []Reporter
-	first := map[string]int{}
-	for i, e := range n.Content {
-		if d.full() {
-			break
-		}
-		e = d.deref(e)
-		p := index(path, i)
-		r, nameNode, ok := d.reporter(e, p)
-		if nameNode != nil {
-			if line, dup := first[r.Name]; dup {
-				d.fail(nameNode, join(p, "name"), "duplicate reporter name %q (first at line %d); give each reporter of one type its own name", r.Name, line)
-				ok = false
-			} else {
-				first[r.Name] = nameNode.Line
-			}
-		}
-		if ok {
-			reps = append(reps, r)
-		}
-	}
-	return reps
+	return namedList(d, n, "reporters", d.reporter,
+		func(r Reporter) string { return r.Name },
+		func(name string, line int) string {
+			return fmt.Sprintf("duplicate reporter name %q (first at line %d); give each reporter of one type its own name", name, line)
+		})
 }
 
 // reporter reads one reporter entry. The returned node carries the line
