@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/otelcounters/otelcounters/host"
+	"github.com/otelcounters/otelcounters/internal/testenv"
 	"github.com/otelcounters/otelcounters/report"
 )
 
@@ -62,6 +63,7 @@ func child(dir, seed string) int {
 // into dir, and waits until it has.
 func startChild(t *testing.T, dir string, seed uint64) *exec.Cmd {
 	t.Helper()
+	testenv.NeedsProcesses(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+dir, seedEnv+"="+strconv.FormatUint(seed, 10))
 	cmd.Stderr = os.Stderr
@@ -101,6 +103,7 @@ func kill(t *testing.T, cmd *exec.Cmd) {
 // deadPID returns the pid of a process that has ended.
 func deadPID(t *testing.T) int {
 	t.Helper()
+	testenv.NeedsProcesses(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)

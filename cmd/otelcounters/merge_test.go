@@ -13,6 +13,7 @@ import (
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/exporters/jsonfile"
 	"github.com/otelcounters/otelcounters/host"
+	"github.com/otelcounters/otelcounters/internal/testenv"
 	"github.com/otelcounters/otelcounters/report"
 )
 
@@ -74,6 +75,7 @@ func TestMerge(t *testing.T) {
 }
 
 func TestMergeDeadAndStale(t *testing.T) {
+	testenv.NeedsProcesses(t)
 	dir := hostFolder(t)
 	// A report of a process that has ended, and a stale one.
 	dead := exec.Command(os.Args[0], "-test.run=^$")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/host"
+	"github.com/otelcounters/otelcounters/internal/testenv"
 	"github.com/otelcounters/otelcounters/report"
 )
 
@@ -177,6 +178,7 @@ func muninRunErr(runPath string, s *muninSite, args ...string) (string, string, 
 // TestMuninRun runs the plugin as munin does, through munin-run: as munin's
 // plugin user with readable files, and as root with private ones.
 func TestMuninRun(t *testing.T) {
+	testenv.NeedsProcesses(t)
 	runPath := muninTool(t, "munin-run")
 	bin := buildPlugin(t)
 	for _, private := range []bool{false, true} {
@@ -255,6 +257,7 @@ func TestMuninRun(t *testing.T) {
 // TestMuninNode serves the plugin through a real munin-node on loopback and
 // speaks munin's protocol to it, as a munin master would.
 func TestMuninNode(t *testing.T) {
+	testenv.NeedsProcesses(t)
 	muninTool(t, "munin-run") // the same package: skip or fail alike
 	nodePath := muninTool(t, "munin-node")
 	perl, err := exec.LookPath("perl")

@@ -9,7 +9,7 @@ set -euo pipefail
 version=v0.162.0 # pinned: newer collectors need modules the proxy refuses
 here=$(cd "$(dirname "$0")" && pwd)
 manifest="$here/manifest.yaml"
-cache="${OTELCOUNTERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/otelcounters}/otelcol-$version"
+cache="${OTELCOUNTERS_CACHE:-${XDG_CACHE_HOME:-${HOME:?HOME is not set: set HOME or OTELCOUNTERS_CACHE}/.cache}/otelcounters}/otelcol-$version"
 bin="$cache/otelcol-otelcounters"
 stamp="$cache/manifest.sha256"
 
