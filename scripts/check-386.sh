@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 if can_run_386; then
-	mode=native
+	mode=natively
 	exec_flags=()
 else
 	if ! q=$(emulator_386); then
