@@ -33,7 +33,9 @@ func TestDocsTesting(t *testing.T) {
 		}
 	}
 
-	if !strings.Contains(read(t, "../../scripts/check-386.sh"), `echo "check-386.sh: running the GOARCH=386 tests $mode"`) ||
+	check386 := read(t, "../../scripts/check-386.sh")
+	if !strings.Contains(check386, `echo "check-386.sh: running the GOARCH=386 tests $mode"`) ||
+		!strings.Contains(check386, "\tmode=natively\n") || !strings.Contains(check386, `mode="under the emulator $q"`) ||
 		!strings.Contains(doc, "`check-386.sh: running the GOARCH=386 tests natively`") ||
 		!strings.Contains(doc, "`… under the emulator qemu-i386`") {
 		t.Error("docs/testing.md does not quote the line check-386.sh prints first")
