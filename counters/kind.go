@@ -106,6 +106,20 @@ func (k Kind) NeedsValues() bool {
 	return false
 }
 
+// Unit returns the unit (UCUM, as OpenTelemetry writes units) that the kind
+// itself gives its values whatever it counts: "s" for AverageTime, "1/s"
+// for Frequency, "" for every other kind, whose unit is that of the
+// measured values.
+func (k Kind) Unit() string {
+	switch k {
+	case AverageTime:
+		return "s"
+	case Frequency:
+		return "1/s"
+	}
+	return ""
+}
+
 // MarshalText implements encoding.TextMarshaler.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 

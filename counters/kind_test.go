@@ -383,3 +383,18 @@ func TestNewTick(t *testing.T) {
 		t.Errorf("Definition() = %+v, want it normalized", d)
 	}
 }
+
+func TestKindUnit(t *testing.T) {
+	for _, k := range append(counters.Kinds(), 0, 255) {
+		want := ""
+		switch k {
+		case counters.AverageTime:
+			want = "s"
+		case counters.Frequency:
+			want = "1/s"
+		}
+		if got := k.Unit(); got != want {
+			t.Errorf("%v.Unit() = %q, want %q", k, got, want)
+		}
+	}
+}

@@ -146,13 +146,7 @@ func (c config) unit(counter string, k counters.Kind) string {
 	if u, ok := c.units[counter]; ok {
 		return u
 	}
-	switch k {
-	case counters.AverageTime:
-		return "s"
-	case counters.Frequency:
-		return "1/s"
-	}
-	return ""
+	return k.Unit()
 }
 
 // windowText writes a window as seconds: "300s", "0.5s".
