@@ -32,6 +32,7 @@ const demoSummary = "run PyCounters' tutorial server, instrumented, under load, 
 // demoConfig holds the demo's flags.
 type demoConfig struct {
 	addr           string
+	pageAddr       string
 	jsonPath       string
 	duration       time.Duration
 	reportInterval time.Duration
@@ -47,6 +48,7 @@ func demoFlags(out io.Writer) (*flag.FlagSet, *demoConfig) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "`address` the echo server listens on (port 0: any free port)")
+	fs.StringVar(&c.pageAddr, "page", "127.0.0.1:0", "`address` of the live page (and the JSON) of the counters; empty: none")
 	fs.StringVar(&c.jsonPath, "json", "otelcounters-demo.json", "`path` of the JSON file the reports are written to (its folder must exist)")
 	fs.DurationVar(&c.duration, "duration", time.Minute, "how long to run; 0 runs until interrupted (Ctrl-C)")
 	fs.DurationVar(&c.reportInterval, "report-interval", 2*time.Second, "how often a report goes to stdout and the JSON file")
@@ -72,7 +74,8 @@ length of each request); the window reader turns that into
 
 A built-in load generator keeps it busy. Every report is logged to stdout
 ("<counter> <value>") and written to the JSON file PyCounters' munin helper
-reads. Ctrl-C stops it early, with a final report.
+reads; a browser shows the counters live at the page's address, logged at
+the start. Ctrl-C stops it early, with a final report.
 
 Flags (one dash or two):
 `)
@@ -184,9 +187,20 @@ func demo(ctx context.Context, c *demoConfig, stdout io.Writer) error {
 	}
 	srv := &echoServer{s: shortcut.New(meter, mp.Reader()), dataLen: dataLen, maxLen: c.maxLen, conns: map[net.Conn]struct{}{}}
 
+	var page *demoPage
+	if c.pageAddr != "" {
+		page, err = startDemoPage(ctx, c.pageAddr, mp.Reader(), c.reportInterval, logger)
+		if err != nil {
+			_ = shutdown()
+			return err
+		}
+		logger.Info("demo: live page", "url", page.url)
+	}
+
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.addr)
 	if err != nil {
+		stopPage(page)
 		_ = shutdown()
 		return usageError{fmt.Errorf("--addr: %w", err)}
 	}
@@ -201,6 +215,7 @@ func demo(ctx context.Context, c *demoConfig, stdout io.Writer) error {
 	<-ctx.Done()
 	srv.close(ln)
 	wg.Wait()
+	stopPage(page)
 
 	// The final report (log and JSON), then stop.
 	err = shutdown()
