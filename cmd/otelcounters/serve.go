@@ -20,12 +20,14 @@ import (
 
 const serveSummary = "serve the merged per-process reports of a folder as JSON over HTTP"
 
-const serveUsage = `usage: otelcounters serve --dir DIR [--addr 127.0.0.1:8125] [--max-age AGE] [--pid-check=false]
+const serveUsage = `usage: otelcounters serve --dir DIR [--addr 127.0.0.1:8125] [--max-age AGE] [--pid-check=false] [--interval 5s]
 
 statvent's web service: answers GET / with the merge of the fresh reports
 of the live processes in DIR (files named <name>.<pid>.json, written by
 host.NewReporter), made at each request, as PyCounters' flat JSON object.
-It listens on loopback unless told otherwise. Ctrl-C or SIGTERM stops it.
+A browser gets a live page of the counters instead, which starts with the
+merges of the last minutes (one every --interval). It listens on loopback
+unless told otherwise. Ctrl-C or SIGTERM stops it.
 
 flags:
 `
@@ -47,6 +49,7 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 	addr := fs.String("addr", "127.0.0.1:8125", "the `address` to listen on")
 	maxAge := fs.String("max-age", "900", "leave out reports older than this `age`: seconds or a duration (15m); 0: no limit")
 	pidCheck := fs.Bool("pid-check", true, "leave out the reports of dead processes (turn off when the writers run in another pid namespace)")
+	interval := fs.Duration("interval", 5*time.Second, "how often the page's history takes the merge, and an open page asks for it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -63,6 +66,10 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		fmt.Fprintf(stderr, "otelcounters serve: --max-age: %v\n", err)
 		return 2
 	}
+	if *interval < 100*time.Millisecond || *interval > time.Hour {
+		fmt.Fprintf(stderr, "otelcounters serve: --interval must be between 100ms and 1h, got %v\n", *interval)
+		return 2
+	}
 	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
 		fmt.Fprintf(stderr, "otelcounters serve: --dir %s is not a folder (%v)\n", *dir, err)
 		return 2
@@ -72,13 +79,14 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		opts = append(opts, host.WithoutPIDCheck())
 	}
 	folder := *dir
-	merged := httpjson.New(func(context.Context) (report.Report, error) {
+	merge := func(context.Context) (report.Report, error) {
 		res, err := host.Merge(folder, opts...)
 		if err != nil {
 			return report.Report{}, err
 		}
 		return res.Report, nil
-	})
+	}
+	merged := httpjson.New(merge, httpjson.WithRefresh(*interval))
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -100,6 +108,15 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		sampleMerges(ctx, *interval, merge, merged, stderr)
+	}()
+	defer func() {
+		stop() // ends sampleMerges on every way out
+		<-sampled
+	}()
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "otelcounters serve: %v\n", err)
@@ -117,4 +134,31 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		return 1
 	}
 	return 0
+}
+
+// sampleMerges gives the page's history a merge every interval, stamped
+// with the time it was made (a merged report's own time is the oldest of
+// its processes', which may stand still while others move), until ctx is
+// done. A failure is written to stderr when it differs from the last one.
+func sampleMerges(ctx context.Context, interval time.Duration, merge func(context.Context) (report.Report, error), h *httpjson.Handler, stderr io.Writer) {
+	tk := time.NewTicker(interval)
+	defer tk.Stop()
+	var last string
+	for {
+		r, err := merge(ctx)
+		switch {
+		case err != nil && err.Error() != last:
+			last = err.Error()
+			fmt.Fprintf(stderr, "otelcounters serve: history: %v\n", err)
+		case err == nil:
+			last = ""
+			r.Time = time.Now()
+			_ = h.Report(ctx, r) // never fails
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+	}
 }
