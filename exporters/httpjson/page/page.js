@@ -399,7 +399,8 @@
         const s = c.series.get(id);
         if (!s.el) seriesFigure(s);
         c.grid.appendChild(s.el);
-        setChips(s.capEl, s.attrs.filter((a) => !shared.has(JSON.stringify(a))), 'no attributes');
+        // "no attributes" only tells a series from its siblings.
+        setChips(s.capEl, s.attrs.filter((a) => !shared.has(JSON.stringify(a))), c.series.size > 1 ? 'no attributes' : '');
         drawSeries(c, s);
         total++;
       }
