@@ -10,6 +10,7 @@
 #                      flock and sha256sum for the Collector build, mkfifo
 #                      and perl for the pipe and munin-node tests
 #   munin-node         munin-run and munin-node, to run the munin plugin
+#   chromium           a real browser for the live page's test (browser/)
 #   qemu-user          only where the kernel cannot execute 386 binaries:
 #                      scripts/check-386.sh then runs the 386 tests under it
 #   Go modules         of the root module (sub-modules fetch theirs in go test)
@@ -32,6 +33,10 @@ need_commands perl-base perl
 if ! command -v munin-run >/dev/null && [ ! -x /usr/sbin/munin-run ]; then
 	apt_install munin-node
 fi
+
+# Debian's chromium, driven headless by the page's test through the DevTools
+# protocol (no driver needed).
+need_commands chromium chromium
 
 if can_run_386; then
 	echo "== this kernel executes 386 binaries: the 386 tests run natively" >&2
