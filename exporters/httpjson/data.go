@@ -173,7 +173,7 @@ func buildHistory(entries []entry, cfg config, refreshSeconds float64) historyJS
 		for j, v := range e.layout.values {
 			l, ok := lines[v.Key]
 			if !ok {
-				l = &line{d: describe(v), v: v, vals: make([]float64, len(entries))}
+				l = &line{d: e.layout.descs[j], v: v, vals: make([]float64, len(entries))}
 				for k := range l.vals {
 					l.vals[k] = math.NaN()
 				}

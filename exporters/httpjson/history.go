@@ -31,9 +31,11 @@ type entry struct {
 	vals   []float64 // NaN for an empty value
 }
 
-// layout is what a report says of its values besides the numbers.
+// layout is what a report says of its values besides the numbers, and
+// where the page shows each.
 type layout struct {
 	values []report.Value // Value.Value cleared
+	descs  []description  // of values, in order
 }
 
 func newHistory(limit int) *history {
@@ -104,9 +106,10 @@ func layoutOf(r report.Report, prev *layout) *layout {
 			return prev
 		}
 	}
-	l := &layout{values: slices.Clone(r.Values)}
+	l := &layout{values: slices.Clone(r.Values), descs: make([]description, len(r.Values))}
 	for i := range l.values {
 		l.values[i].Value = counters.Value{}
+		l.descs[i] = describe(l.values[i])
 	}
 	return l
 }
