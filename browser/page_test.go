@@ -273,6 +273,18 @@ func TestLivePage(t *testing.T) {
 	if got := eval[[]int](t, b, slowMarks); len(got) != 2 || got[0] != 1 || got[1] != 1 {
 		t.Errorf("slow_work plot: %v lines and dots, want [1 1]", got)
 	}
+	// The pointer over a plot reads out the report under it: the empty
+	// window of the second report, the last report's value at the right.
+	const hover = `((at) => { const f = [...document.querySelectorAll('figure.plot')].find((f) => f.getAttribute('data-series') === 'slow_work');
+		const svg = f.querySelector('svg.chart'), box = svg.getBoundingClientRect();
+		svg.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + at * box.width, clientY: box.top + box.height / 2, bubbles: true}));
+		return f.querySelector('.readout').textContent; })`
+	if got := eval[string](t, b, hover+`(0.4)`); !strings.HasSuffix(got, " · empty") {
+		t.Errorf("over the second report: %q, want the empty window", got)
+	}
+	if got := eval[string](t, b, hover+`(0.99)`); !strings.HasSuffix(got, " · 1") {
+		t.Errorf("over the last report: %q, want its value 1", got)
+	}
 	screenshot(t, b, "live-page-attributes.png")
 	if p := b.problems(); len(p) > 0 {
 		t.Errorf("console: %q", p)

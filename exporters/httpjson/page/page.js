@@ -193,8 +193,49 @@
     fig.appendChild(s.extraEl);
     s.chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img' });
     fig.appendChild(s.chart);
+    s.readoutEl = el('div', 'readout');
+    fig.appendChild(s.readoutEl);
+    s.hover = null; // the index of the report under the pointer
+    s.chart.addEventListener('mousemove', (ev) => {
+      const n = state.times.length;
+      if (n === 0 || !s.xOf) return;
+      const box = s.chart.getBoundingClientRect();
+      const vx = (ev.clientX - box.left) / box.width * W;
+      let best = 0;
+      for (let i = 1; i < n; i++) if (Math.abs(s.xOf(i) - vx) < Math.abs(s.xOf(best) - vx)) best = i;
+      s.hover = best;
+      showHover(s);
+    });
+    s.chart.addEventListener('mouseleave', () => {
+      s.hover = null;
+      showHover(s);
+    });
     s.el = fig;
     return fig;
+  }
+
+  // showHover writes the values of the report under the pointer below the
+  // plot, and marks its time on the plot.
+  function showHover(s) {
+    const i = s.hover;
+    if (i === null || i >= state.times.length || !s.cursor) {
+      s.readoutEl.textContent = '';
+      if (s.cursor) s.cursor.setAttribute('visibility', 'hidden');
+      return;
+    }
+    const x = s.xOf(i).toFixed(1);
+    s.cursor.setAttribute('x1', x);
+    s.cursor.setAttribute('x2', x);
+    s.cursor.setAttribute('visibility', 'visible');
+    const lines = [...s.lines.values()];
+    const main = mainLine(lines);
+    const parts = [clock(state.times[i])];
+    for (const l of [main, ...lines.filter((l) => l !== main)]) {
+      const v = l.values[i];
+      const text = v === null ? 'empty' : short(v, s.unit);
+      parts.push(l.name === 'value' ? text : l.name + ' ' + text);
+    }
+    s.readoutEl.textContent = parts.join(' · ');
   }
 
   function attrChip(k, v) {
@@ -291,6 +332,7 @@
     const n = times.length;
     const chart = s.chart;
     chart.replaceChildren();
+    s.cursor = null;
     let lo = Infinity, hi = -Infinity;
     for (const l of lines) {
       for (const v of l.values) {
@@ -312,6 +354,8 @@
       if (y1 === y0) y1 = y0 + 1;
     }
     const y = (v) => TOP + (1 - (v - y0) / (y1 - y0)) * (H - TOP - BOTTOM);
+    s.xOf = x;
+    s.unit = unit;
 
     // axes and labels
     chart.appendChild(svg('rect', { x: LEFT, y: TOP, width: W - LEFT - RIGHT, height: H - TOP - BOTTOM, class: 'frame' }));
@@ -366,6 +410,9 @@
     }
     const v = last(main.values);
     if (v !== null) chart.appendChild(svg('circle', { cx: x(n - 1), cy: y(v), r: 2.5, class: 'dot now' }));
+    s.cursor = svg('line', { y1: TOP, y2: H - BOTTOM, x1: 0, x2: 0, class: 'cursor', visibility: 'hidden' });
+    chart.appendChild(s.cursor);
+    showHover(s);
   }
 
   function drawSeries(c, s) {
