@@ -19,10 +19,7 @@ import (
 // it logs, and watches the page follow the reports.
 func TestDemoPage(t *testing.T) {
 	b := newBrowser(t)
-	bin := filepath.Join(t.TempDir(), "otelcounters")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/otelcounters/otelcounters/cmd/otelcounters").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildTool(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "demo", "--duration", "60s", "--tick", "250ms", "--report-interval", "600ms",
