@@ -4,8 +4,9 @@
 //
 //   - demo: PyCounters' tutorial server made real: an upper-casing TCP echo
 //     server on loopback, instrumented through the OpenTelemetry API, under a
-//     built-in load, reporting log lines and a JSON file every few seconds.
-//     See docs/getting-started.md.
+//     built-in load, reporting log lines and a JSON file every few seconds,
+//     with a live page of its counters for a browser. See
+//     docs/getting-started.md.
 //   - replay: run an event trace through the real pipeline (an OpenTelemetry
 //     MeterProvider and the otelcounters reader) on a simulated clock, and
 //     print the reports PyCounters' JSON file reporter would have written.
@@ -16,8 +17,9 @@
 //     plugin folder), the binary is that plugin. See docs/munin.md.
 //   - merge: merge the fresh per-process reports of a folder into one JSON
 //     report by PyCounters' merge rules. See docs/multiprocess.md.
-//   - serve: serve the merged reports of a folder as JSON over HTTP, on
-//     loopback by default. See docs/http-and-pipe.md.
+//   - serve: serve the merged reports of a folder as JSON over HTTP, and as
+//     a live page to browsers, on loopback by default. See
+//     docs/http-and-pipe.md.
 //
 // otelcounters help lists the commands; otelcounters help <command> shows
 // a command's flags.

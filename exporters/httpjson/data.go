@@ -51,7 +51,8 @@ type lineJSON struct {
 	Values   json.RawMessage `json:"values"`   // one number or null per time
 }
 
-// describe tells which counter, series and line a report value belongs to.
+// description tells which counter, series and line a report value belongs
+// to on the page.
 type description struct {
 	counter string
 	series  string // the series' id: counter name and attributes
@@ -59,22 +60,26 @@ type description struct {
 	line    string
 }
 
+// describe returns where the page shows v. The attributes are read from
+// its key (a merged report's values have no attribute set); a key that does
+// not parse names a counter of its own.
 func describe(v report.Value) description {
 	name, labels := v.Key, ""
-	if v.Attrs.Len() > 0 {
-		labels = report.Key("", v.Attrs)
-	} else if i := strings.IndexByte(v.Key, '{'); i > 0 && strings.HasSuffix(v.Key, "}") {
-		labels = v.Key[i:] // a merged report's value: only the key says
+	if i := strings.IndexByte(v.Key, '{'); i > 0 && strings.HasSuffix(v.Key, "}") {
+		labels = v.Key[i:]
+	}
+	if v.Attrs.Len() > 0 { // exact where a counter's name holds a brace
+		if l := report.Key("", v.Attrs); strings.HasSuffix(v.Key, l) {
+			labels = l
+		}
 	}
 	var attrs [][2]string
-	if labels != "" && strings.HasSuffix(v.Key, labels) {
+	if labels != "" {
 		if a, ok := parseLabels(labels); ok {
 			name, attrs = strings.TrimSuffix(v.Key, labels), a
 		} else {
 			labels = ""
 		}
-	} else {
-		labels = ""
 	}
 	d := description{counter: name, attrs: attrs, line: "value"}
 	if v.Kind == counters.Percentiles {

@@ -191,7 +191,7 @@
     fig.appendChild(s.currentEl);
     s.extraEl = el('div', 'extra');
     fig.appendChild(s.extraEl);
-    s.chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img' });
+    s.chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img', 'aria-label': 'recent values of ' + s.id });
     fig.appendChild(s.chart);
     s.readoutEl = el('div', 'readout');
     fig.appendChild(s.readoutEl);
@@ -271,8 +271,8 @@
     return values.length > 0 ? values[values.length - 1] : null;
   }
 
-  // valueEl shows one line's current value: a number and a unit, or a dash
-  // for an empty window.
+  // setValue shows one line's current value in e: a number and a unit, or
+  // a dash for an empty window.
   function setValue(e, line, unit, label) {
     e.replaceChildren();
     e.setAttribute('data-key', line.key);
