@@ -200,7 +200,7 @@ func TestLivePage(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /debug/counters", h)
 	srv := httptest.NewServer(mux) // 127.0.0.1
-	defer srv.Close()
+	defer srv.Close()              // also closed at the end of the test: a second Close is harmless
 
 	// Three reports before the page opens: it starts with them.
 	for range 3 {
@@ -288,5 +288,15 @@ func TestLivePage(t *testing.T) {
 	screenshot(t, b, "live-page-attributes.png")
 	if p := b.problems(); len(p) > 0 {
 		t.Errorf("console: %q", p)
+	}
+
+	// The server goes away: the page says so, and keeps what it has.
+	srv.Close()
+	waitFor(t, b, "the page says the server does not answer", `document.getElementById('status').classList.contains('bad')`)
+	if got := eval[string](t, b, `document.getElementById('status').textContent`); !strings.HasPrefix(got, "no answer since ") {
+		t.Errorf("status %q", got)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('figure.plot').length`); n != plots(snap, all) {
+		t.Errorf("%d plots left after the server went away, want %d", n, plots(snap, all))
 	}
 }
