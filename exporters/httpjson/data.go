@@ -139,7 +139,8 @@ func parseLabels(s string) ([][2]string, bool) {
 		if i == len(rest) {
 			return nil, false
 		}
-		attrs = append(attrs, [2]string{k, strings.ToValidUTF8(b.String(), string(utf8.RuneError))})
+		// A key from a file can hold anything: the page gets valid UTF-8.
+		attrs = append(attrs, [2]string{strings.ToValidUTF8(k, string(utf8.RuneError)), strings.ToValidUTF8(b.String(), string(utf8.RuneError))})
 		switch rest = rest[i+1:]; {
 		case rest == "}":
 			return attrs, true
