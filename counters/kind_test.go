@@ -68,6 +68,21 @@ func TestKindProperties(t *testing.T) {
 	}
 }
 
+func TestKindUnit(t *testing.T) {
+	for _, k := range append(counters.Kinds(), 0, 255) {
+		want := ""
+		switch k {
+		case counters.AverageTime:
+			want = "s"
+		case counters.Frequency:
+			want = "1/s"
+		}
+		if got := k.Unit(); got != want {
+			t.Errorf("%v.Unit() = %q, want %q", k, got, want)
+		}
+	}
+}
+
 func TestParseKind(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -381,20 +396,5 @@ func TestNewTick(t *testing.T) {
 	}
 	if d := c.Definition(); d.Window != counters.DefaultWindow || !slices.Equal(d.Events, []string{"r"}) {
 		t.Errorf("Definition() = %+v, want it normalized", d)
-	}
-}
-
-func TestKindUnit(t *testing.T) {
-	for _, k := range append(counters.Kinds(), 0, 255) {
-		want := ""
-		switch k {
-		case counters.AverageTime:
-			want = "s"
-		case counters.Frequency:
-			want = "1/s"
-		}
-		if got := k.Unit(); got != want {
-			t.Errorf("%v.Unit() = %q, want %q", k, got, want)
-		}
 	}
 }

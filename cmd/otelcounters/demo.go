@@ -48,7 +48,7 @@ func demoFlags(out io.Writer) (*flag.FlagSet, *demoConfig) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "`address` the echo server listens on (port 0: any free port)")
-	fs.StringVar(&c.pageAddr, "page", "127.0.0.1:0", "`address` of the live page (and the JSON) of the counters; empty: none")
+	fs.StringVar(&c.pageAddr, "page", "127.0.0.1:0", "`address` of the live page of the counters, for a browser (logged at the start); empty: none")
 	fs.StringVar(&c.jsonPath, "json", "otelcounters-demo.json", "`path` of the JSON file the reports are written to (its folder must exist)")
 	fs.DurationVar(&c.duration, "duration", time.Minute, "how long to run; 0 runs until interrupted (Ctrl-C)")
 	fs.DurationVar(&c.reportInterval, "report-interval", 2*time.Second, "how often a report goes to stdout and the JSON file")
@@ -74,8 +74,7 @@ length of each request); the window reader turns that into
 
 A built-in load generator keeps it busy. Every report is logged to stdout
 ("<counter> <value>") and written to the JSON file PyCounters' munin helper
-reads; a browser shows the counters live at the page's address, logged at
-the start. Ctrl-C stops it early, with a final report.
+reads. Ctrl-C stops it early, with a final report.
 
 Flags (one dash or two):
 `)

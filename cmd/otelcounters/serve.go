@@ -20,14 +20,12 @@ import (
 
 const serveSummary = "serve the merged per-process reports of a folder as JSON over HTTP"
 
-const serveUsage = `usage: otelcounters serve --dir DIR [--addr 127.0.0.1:8125] [--max-age AGE] [--pid-check=false] [--interval 5s]
+const serveUsage = `usage: otelcounters serve --dir DIR [--addr 127.0.0.1:8125] [--max-age AGE] [--pid-check=false]
 
 statvent's web service: answers GET / with the merge of the fresh reports
 of the live processes in DIR (files named <name>.<pid>.json, written by
 host.NewReporter), made at each request, as PyCounters' flat JSON object.
-A browser gets a live page of the counters instead, which starts with the
-merges of the last minutes (one every --interval). It listens on loopback
-unless told otherwise. Ctrl-C or SIGTERM stops it.
+It listens on loopback unless told otherwise. Ctrl-C or SIGTERM stops it.
 
 flags:
 `
@@ -46,10 +44,10 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		fs.PrintDefaults()
 	}
 	dir := fs.String("dir", "", "the `folder` of per-process reports")
+	interval := fs.Duration("interval", 5*time.Second, "how often the live page (what a browser gets at /) takes the merge into its history, and asks for new values")
 	addr := fs.String("addr", "127.0.0.1:8125", "the `address` to listen on")
 	maxAge := fs.String("max-age", "900", "leave out reports older than this `age`: seconds or a duration (15m); 0: no limit")
 	pidCheck := fs.Bool("pid-check", true, "leave out the reports of dead processes (turn off when the writers run in another pid namespace)")
-	interval := fs.Duration("interval", 5*time.Second, "how often the page's history takes the merge, and an open page asks for it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -61,13 +59,13 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		fmt.Fprintln(stderr, "otelcounters serve: --dir is required")
 		return 2
 	}
+	if *interval < 100*time.Millisecond || *interval > time.Hour {
+		fmt.Fprintf(stderr, "otelcounters serve: --interval must be between 100ms and 1h, got %v\n", *interval)
+		return 2
+	}
 	age, err := parseAge(*maxAge)
 	if err != nil {
 		fmt.Fprintf(stderr, "otelcounters serve: --max-age: %v\n", err)
-		return 2
-	}
-	if *interval < 100*time.Millisecond || *interval > time.Hour {
-		fmt.Fprintf(stderr, "otelcounters serve: --interval must be between 100ms and 1h, got %v\n", *interval)
 		return 2
 	}
 	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
