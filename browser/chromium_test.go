@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -39,6 +40,7 @@ type browser struct {
 
 	mu       sync.Mutex
 	messages []chromedp.ConsoleMessage
+	requests []string // the URL of every request the tab made
 }
 
 // newBrowser starts Chromium for the test: headless, as root needs it, with
@@ -72,6 +74,17 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("starting chromium: %v", err)
 	}
 	messages := chromedp.Console(bctx)
+	requests := chromedp.Events(bctx, network.RequestWillBeSent)
+	go func() {
+		for ev, err := range requests {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.requests = append(b.requests, ev.Request.URL)
+			b.mu.Unlock()
+		}
+	}()
 	go func() {
 		for m, err := range messages {
 			if err != nil {
@@ -99,6 +112,20 @@ func (b *browser) problems() []string {
 		}
 	}
 	return out
+}
+
+// requestsOutside returns the URLs the tab requested that do not start
+// with origin (the page must need no network but its server), and how many
+// requests it made.
+func (b *browser) requestsOutside(origin string) (out []string, all int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, u := range b.requests {
+		if !strings.HasPrefix(u, origin+"/") && u != "about:blank" {
+			out = append(out, u)
+		}
+	}
+	return out, len(b.requests)
 }
 
 // eval evaluates a JavaScript expression in the tab.

@@ -289,6 +289,9 @@ func TestLivePage(t *testing.T) {
 	if p := b.problems(); len(p) > 0 {
 		t.Errorf("console: %q", p)
 	}
+	if out, all := b.requestsOutside(srv.URL); len(out) > 0 || all < 5 {
+		t.Errorf("the page requested other origins: %q (of %d requests)", out, all)
+	}
 
 	// The server goes away: the page says so, and keeps what it has.
 	srv.Close()
