@@ -132,8 +132,8 @@ func TestNewMeterProvider(t *testing.T) {
 	got := &collect{}
 	mp, err := bridge.NewMeterProvider(append(manual(c),
 		bridge.WithCounters(
-			counters.Definition{Name: "requests_time", Kind: counters.AverageTime, Events: []string{duration}},
-			counters.Definition{Name: "requests_frequency", Kind: counters.Frequency, Events: []string{duration}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "requests_time", Kind: counters.AverageTime, Events: []string{duration}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "requests_frequency", Kind: counters.Frequency, Events: []string{duration}},
 		),
 		bridge.WithReporter("collect", got),
 	)...)
@@ -160,7 +160,7 @@ func TestNewMeterProvider(t *testing.T) {
 		t.Errorf("requests_frequency = %+v, want 2", v)
 	}
 	// Shutdown is the SDK's, and it shut the reader down.
-	if err := mp.Reader().Register(counters.Definition{Name: "late", Kind: counters.Max}); !errors.Is(err, reader.ErrShutdown) {
+	if err := mp.Reader().Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "late", Kind: counters.Max}); !errors.Is(err, reader.ErrShutdown) {
 		t.Errorf("Register after Shutdown: %v", err)
 	}
 }
@@ -171,7 +171,7 @@ func TestExistingProvider(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	b, err := bridge.New(append(manual(c),
-		bridge.WithCounters(counters.Definition{Name: "jobs", Kind: counters.Event}),
+		bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "jobs", Kind: counters.Event}),
 		bridge.WithDefaults(config.Defaults{Enabled: true}),
 	)...)
 	if err != nil {
@@ -364,14 +364,14 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"broken file", []bridge.Option{bridge.WithConfigFile(broken)}, []string{broken + ":", "syntax error"}},
 		{"unknown kind in a file", []bridge.Option{bridge.WithConfigFile(unknownKind)}, []string{unknownKind + ":3", "counters[0].kind", `"MedianCounter"`}},
-		{"unknown kind in Go", []bridge.Option{bridge.WithCounters(counters.Definition{Name: "x", Kind: 99})}, []string{"WithCounters", `"x"`, "unknown kind"}},
+		{"unknown kind in Go", []bridge.Option{bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "x", Kind: 99})}, []string{"WithCounters", `"x"`, "unknown kind"}},
 		{"missing file", []bridge.Option{bridge.WithConfigFile(filepath.Join(dir, "nope.yaml"))}, []string{"nope.yaml"}},
 		{"duplicate counter across sources", []bridge.Option{
-			bridge.WithCounters(counters.Definition{Name: "requests_time", Kind: counters.AverageTime}),
+			bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "requests_time", Kind: counters.AverageTime}),
 			bridge.WithConfigFile(dupFile),
 		}, []string{`"requests_time" defined twice`, "WithCounters", dupFile}},
 		{"duplicate counter in Go", []bridge.Option{
-			bridge.WithCounters(counters.Definition{Name: "a", Kind: counters.Max}, counters.Definition{Name: "a", Kind: counters.Min}),
+			bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "a", Kind: counters.Max}, counters.Definition{By: []string{counters.AllAttributes}, Name: "a", Kind: counters.Min}),
 		}, []string{`"a" defined twice`}},
 		{"duplicate reporter", []bridge.Option{
 			bridge.WithReporter("log", &collect{}),
@@ -399,7 +399,7 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Errors are typed where callers may branch on them.
-	_, err := bridge.New(bridge.WithCounters(counters.Definition{Name: "a", Kind: counters.Max}, counters.Definition{Name: "a", Kind: counters.Max}))
+	_, err := bridge.New(bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "a", Kind: counters.Max}, counters.Definition{By: []string{counters.AllAttributes}, Name: "a", Kind: counters.Max}))
 	if !errors.Is(err, reader.ErrDuplicateCounter) {
 		t.Errorf("duplicate: %v is not ErrDuplicateCounter", err)
 	}
@@ -424,7 +424,7 @@ func TestJSONWriteFailure(t *testing.T) {
 	mp, err := bridge.NewMeterProvider(append(manual(c),
 		bridge.WithConfig(&config.Config{Reporters: []config.Reporter{{Type: "json_file", Name: "munin", Path: jsonPath}}}),
 		bridge.WithReporter("collect", got),
-		bridge.WithCounters(counters.Definition{Name: "n", Kind: counters.Total}),
+		bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Total}),
 	)...)
 	if err != nil {
 		t.Fatal(err)
@@ -465,7 +465,7 @@ func TestDefaults(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	mp, err := bridge.NewMeterProvider(append(manual(c),
-		bridge.WithCounters(counters.Definition{Name: "mine", Kind: counters.Max, Events: []string{"app.heard"}}),
+		bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "mine", Kind: counters.Max, Events: []string{"app.heard"}}),
 		bridge.WithDefaults(config.Defaults{Enabled: true, Include: []string{"app.*"}, Exclude: []string{"*.internal"}}),
 	)...)
 	if err != nil {
@@ -572,7 +572,7 @@ func TestDefaultsOffByDefault(t *testing.T) {
 // final report.
 func TestBridgeShutdown(t *testing.T) {
 	got := &collect{}
-	b, err := bridge.New(bridge.WithReporter("c", got), bridge.WithCounters(counters.Definition{Name: "x", Kind: counters.Max}),
+	b, err := bridge.New(bridge.WithReporter("c", got), bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "x", Kind: counters.Max}),
 		bridge.WithReportInterval(0))
 	if err != nil {
 		t.Fatal(err)

@@ -187,7 +187,7 @@ func ExampleWithScoped() {
 		bridge.WithScoped(),
 		bridge.WithCounters(
 			counters.Definition{Name: "db_calls", Kind: counters.Total, Events: []string{"db.calls"}},
-			counters.Definition{Name: "stage_max", Kind: counters.Max, Events: []string{"stage.duration"}},
+			counters.Definition{Name: "stage_max", Kind: counters.Max, Events: []string{"stage.duration"}, By: []string{"stage"}},
 		),
 		bridge.WithReporter("log", slogreport.New(logger)),
 		bridge.WithReaderOptions(reader.WithManualTicks(), reader.WithClock(clock)),

@@ -20,12 +20,12 @@ import (
 
 // scopedCounters listen to the instruments of workload.
 var scopedCounters = bridge.WithCounters(
-	counters.Definition{Name: "db_calls", Kind: counters.Total, Events: []string{"db.calls"}},
-	counters.Definition{Name: "db_frequency", Kind: counters.Frequency, Events: []string{"db.calls"}},
-	counters.Definition{Name: "stage_time", Kind: counters.AverageTime, Events: []string{"stage.duration"}},
-	counters.Definition{Name: "stage_max", Kind: counters.Max, Events: []string{"stage.duration"}},
-	counters.Definition{Name: "stage_count", Kind: counters.Event, Events: []string{"stage.duration"}},
-	counters.Definition{Name: "queue", Kind: counters.Last, Events: []string{"queue.depth"}},
+	counters.Definition{By: []string{counters.AllAttributes}, Name: "db_calls", Kind: counters.Total, Events: []string{"db.calls"}},
+	counters.Definition{By: []string{counters.AllAttributes}, Name: "db_frequency", Kind: counters.Frequency, Events: []string{"db.calls"}},
+	counters.Definition{By: []string{counters.AllAttributes}, Name: "stage_time", Kind: counters.AverageTime, Events: []string{"stage.duration"}},
+	counters.Definition{By: []string{counters.AllAttributes}, Name: "stage_max", Kind: counters.Max, Events: []string{"stage.duration"}},
+	counters.Definition{By: []string{counters.AllAttributes}, Name: "stage_count", Kind: counters.Event, Events: []string{"stage.duration"}},
+	counters.Definition{By: []string{counters.AllAttributes}, Name: "queue", Kind: counters.Last, Events: []string{"queue.depth"}},
 )
 
 // workload measures through m's instruments, with ctx (possibly carrying
@@ -146,7 +146,7 @@ func TestScoped(t *testing.T) {
 // started from a wrapper of it sees nothing made through them.
 func TestScopedOff(t *testing.T) {
 	ctx := context.Background()
-	mp, err := bridge.NewMeterProvider(bridge.WithCounters(counters.Definition{Name: "n", Kind: counters.Total}))
+	mp, err := bridge.NewMeterProvider(bridge.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Total}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -226,7 +226,7 @@ func TestParseErrors(t *testing.T) {
 		{"counters:\n  - {name: a, kind: max}\n  - {name: b, kind: max}\n  - name: c\n    kind: Foo\n",
 			"t.yaml:5: counters[2].kind: " + kindErr.Error()},
 		{"counters:\n  - {name: a, kind: {x: 1}}\n", "t.yaml:2: counters[0].kind: want a counter kind, got a mapping"},
-		{"counters:\n  - {name: a, kind: max, knd: x}\n", "t.yaml:2: counters[0].knd: unknown key (want one of name, kind, events, window, window_size, of, quantiles)"},
+		{"counters:\n  - {name: a, kind: max, knd: x}\n", "t.yaml:2: counters[0].knd: unknown key (want one of name, kind, events, window, window_size, of, quantiles, by, without)"},
 		{"counters:\n  - name: a\n    kind: max\n    window: 60s\n    window_size: 60\n",
 			"t.yaml:5: counters[0].window_size: window (line 4) and window_size both given: use one"},
 		{"counters:\n  - {name: a, kind: max, window: 900}\n", "t.yaml:2: counters[0].window: want a duration with a unit, such as 900s"},
@@ -430,6 +430,51 @@ func TestQuantiles(t *testing.T) {
 		"counters:\n  - name: l\n    kind: percentiles\n    quantiles: [\"x\"]\n": "q.yaml:4: counters[0].quantiles[0]:",
 	} {
 		_, err := config.Parse([]byte(src), "q.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", src, err, want)
+		}
+	}
+}
+
+func TestAttributeSelection(t *testing.T) {
+	src := `counters:
+  - {name: plain, kind: frequency, events: [http.server.request.duration]}
+  - {name: routes, kind: average_time, events: [http.server.request.duration], by: [http.route, http.request.method]}
+  - {name: all, kind: max, events: [x], by: all}
+  - {name: star, kind: max, events: [x], by: "*"}
+  - {name: listed, kind: max, events: [x], by: [all]}
+  - {name: most, kind: count, events: [x], without: [server.port, server.address]}
+`
+	c, err := config.Parse([]byte(src), "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sel struct{ by, without []string }
+	want := []sel{
+		{nil, nil},
+		{[]string{"http.request.method", "http.route"}, nil}, // sorted
+		{[]string{counters.AllAttributes}, nil},
+		{[]string{counters.AllAttributes}, nil},
+		{[]string{counters.AllAttributes}, nil},
+		{nil, []string{"server.address", "server.port"}},
+	}
+	for i, d := range c.Counters {
+		if got := (sel{d.By, d.Without}); !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("%s: by %q without %q, want by %q without %q", d.Name, d.By, d.Without, want[i].by, want[i].without)
+		}
+	}
+	for src, want := range map[string]string{
+		"counters:\n  - name: l\n    kind: max\n    by: [a]\n    without: [b]\n": "s.yaml:5: counters[0].without: by (line 4) and without both given: use one",
+		"counters:\n  - name: l\n    kind: max\n    by: some\n":                  `s.yaml:4: counters[0].by: want all or a list of attribute names such as [http.route], got "some"`,
+		"counters:\n  - name: l\n    kind: max\n    by: []\n":                    "s.yaml:4: counters[0].by: empty list of attribute names",
+		"counters:\n  - name: l\n    kind: max\n    by: [all, a]\n":              "s.yaml:4: counters[0].by: all (every attribute) with other names",
+		"counters:\n  - name: l\n    kind: max\n    by: ['']\n":                  "s.yaml:4: counters[0].by[0]: empty",
+		"counters:\n  - name: l\n    kind: max\n    without: '*'\n":              `s.yaml:4: counters[0].without: want a list of attribute names, got "*"`,
+		"counters:\n  - name: l\n    kind: max\n    without: ['*']\n":            `s.yaml:4: counters[0].without: "*" would drop every attribute`,
+		"counters:\n  - name: l\n    kind: max\n    by: {a: 1}\n":                "s.yaml:4: counters[0].by: want a list of attribute names, got a mapping",
+		"counters:\n  - name: l\n    kind: max\n    by: [a, a]\n":                `s.yaml:4: counters[0].by[1]: "a" listed twice`,
+	} {
+		_, err := config.Parse([]byte(src), "s.yaml")
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q) = %v, want an error containing %q", src, err, want)
 		}

@@ -29,7 +29,7 @@ const (
 // The keys of each mapping, in the order error messages list them.
 var (
 	topKeys      = []string{"tick", "report_interval", "series_limit", "counters", "reporters", "default_counters"}
-	counterKeys  = []string{"name", "kind", "events", "window", "window_size", "of", "quantiles"}
+	counterKeys  = []string{"name", "kind", "events", "window", "window_size", "of", "quantiles", "by", "without"}
 	reporterKeys = []string{"type", "name", "path", "level", "address"}
 	defaultKeys  = []string{"enabled", "include", "exclude"}
 	logLevels    = []string{"debug", "info", "warn", "error"}
@@ -520,6 +520,23 @@ func (d *decoder) counter(n *yaml.Node, path string) (def counters.Definition, n
 			ok = false
 		}
 	}
+	by, hasBy := m["by"]
+	without, hasWithout := m["without"]
+	switch {
+	case hasBy && hasWithout:
+		d.fail(without.key, join(path, "without"), "by (line %d) and without both given: use one", by.key.Line)
+		ok = false
+	case hasBy:
+		def.By, good = d.attributeSelection(by.val, join(path, "by"))
+		bad(good)
+	case hasWithout:
+		def.Without, good = d.names(without.val, join(path, "without"), "attribute names")
+		if good && slices.Contains(def.Without, counters.AllAttributes) {
+			d.fail(without.val, join(path, "without"), "%q would drop every attribute: leave by and without out for one series", counters.AllAttributes)
+			good = false
+		}
+		bad(good)
+	}
 	if !ok {
 		return def, nameNode, false
 	}
@@ -529,6 +546,32 @@ func (d *decoder) counter(n *yaml.Node, path string) (def counters.Definition, n
 		return def, nameNode, false
 	}
 	return norm, nameNode, true
+}
+
+// attributeSelection reads the value of by: all (or "*") for every
+// attribute, or a list of attribute names.
+func (d *decoder) attributeSelection(n *yaml.Node, path string) ([]string, bool) {
+	if n.Kind == yaml.ScalarNode {
+		switch strings.ToLower(strings.TrimSpace(n.Value)) {
+		case "all", counters.AllAttributes:
+			return []string{counters.AllAttributes}, true
+		}
+		d.fail(n, path, "want all or a list of attribute names such as [http.route], got %s", describe(n))
+		return nil, false
+	}
+	names, ok := d.names(n, path, "attribute names")
+	if !ok {
+		return nil, false
+	}
+	all := func(s string) bool { return s == counters.AllAttributes || strings.EqualFold(s, "all") }
+	if slices.ContainsFunc(names, all) {
+		if len(names) > 1 {
+			d.fail(n, path, "all (every attribute) with other names: write by: all alone, or list the names")
+			return nil, false
+		}
+		return []string{counters.AllAttributes}, true
+	}
+	return names, true
 }
 
 // quantiles reads a list of quantiles, each a number in (0, 1).

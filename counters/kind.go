@@ -233,7 +233,22 @@ type Definition struct {
 	// Quantiles are the quantiles a Percentiles counter reports, each in
 	// (0, 1); nil means [DefaultQuantiles]. Other kinds take none.
 	Quantiles []float64
+	// By names the attributes that make the counter's series: one series
+	// per combination of their values, aggregated over every other
+	// attribute. [AllAttributes] alone keeps every attribute (a series per
+	// attribute set). A name a measurement lacks is looked up in the
+	// resource's attributes; absent there too, the series goes without it.
+	By []string
+	// Without names the attributes to aggregate over: one series per
+	// combination of the values of all the others. Only one of By and
+	// Without may be given; with neither, the counter has one series,
+	// reported under its plain name, as PyCounters' counters had.
+	Without []string
 }
+
+// AllAttributes, as the only entry of [Definition.By], keeps every
+// attribute of the measurements: a series per attribute set.
+const AllAttributes = "*"
 
 // Normalized returns d with its defaults filled in, or an error naming what
 // is wrong with it.
@@ -266,7 +281,51 @@ func (d Definition) Normalized() (Definition, error) {
 	if d.Of != OfAuto && (d.Kind.NeedsValues() || d.Kind == Last) {
 		return d, fmt.Errorf("counter %q: of applies to event, total, frequency and window_sum counters, not %s", d.Name, d.Kind)
 	}
+	if err := d.normalizeSelection(); err != nil {
+		return d, err
+	}
 	return d.normalizedQuantiles()
+}
+
+// normalizeSelection checks By and Without and leaves them sorted, without
+// duplicates, in slices of their own (nil when empty).
+func (d *Definition) normalizeSelection() error {
+	if len(d.By) > 0 && len(d.Without) > 0 {
+		return fmt.Errorf("counter %q: by and without both given: use one", d.Name)
+	}
+	clean := func(what string, names []string) ([]string, error) {
+		if len(names) == 0 {
+			return nil, nil
+		}
+		out := slices.Clone(names)
+		for _, n := range out {
+			if strings.TrimSpace(n) == "" {
+				return nil, fmt.Errorf("counter %q: empty attribute name in %s", d.Name, what)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out), nil
+	}
+	var err error
+	if d.By, err = clean("by", d.By); err != nil {
+		return err
+	}
+	if d.Without, err = clean("without", d.Without); err != nil {
+		return err
+	}
+	if slices.Contains(d.By, AllAttributes) && len(d.By) > 1 {
+		return fmt.Errorf("counter %q: by %q (all attributes) names other attributes too", d.Name, AllAttributes)
+	}
+	if slices.Contains(d.Without, AllAttributes) {
+		return fmt.Errorf("counter %q: without %q would drop every attribute: leave by and without out for one series", d.Name, AllAttributes)
+	}
+	return nil
+}
+
+// KeepsAllAttributes reports whether the counter makes a series per
+// attribute set (By is [AllAttributes]).
+func (d Definition) KeepsAllAttributes() bool {
+	return len(d.By) == 1 && d.By[0] == AllAttributes
 }
 
 // DefaultQuantiles returns the quantiles of a Percentiles counter that names

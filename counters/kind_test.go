@@ -398,3 +398,40 @@ func TestNewTick(t *testing.T) {
 		t.Errorf("Definition() = %+v, want it normalized", d)
 	}
 }
+
+func TestDefinitionSelection(t *testing.T) {
+	by := []string{"route", "method", "route"}
+	d, err := counters.Definition{Name: "x", Kind: counters.Max, By: by}.Normalized()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.By, []string{"method", "route"}) || d.Without != nil || d.KeepsAllAttributes() {
+		t.Errorf("by %q without %q all %v, want by [method route]", d.By, d.Without, d.KeepsAllAttributes())
+	}
+	d.By[0] = "changed"
+	if by[1] != "method" {
+		t.Error("Normalized shares the By slice of its input")
+	}
+	d, err = counters.Definition{Name: "x", Kind: counters.Max, By: []string{counters.AllAttributes}}.Normalized()
+	if err != nil || !d.KeepsAllAttributes() {
+		t.Errorf("by [*]: %v, all = %v", err, d.KeepsAllAttributes())
+	}
+	d, err = counters.Definition{Name: "x", Kind: counters.Max, Without: []string{"port", "host"}}.Normalized()
+	if err != nil || !slices.Equal(d.Without, []string{"host", "port"}) || d.KeepsAllAttributes() {
+		t.Errorf("without: %v, %q", err, d.Without)
+	}
+	for _, tc := range []struct {
+		def  counters.Definition
+		want string
+	}{
+		{counters.Definition{Name: "x", Kind: counters.Max, By: []string{"a"}, Without: []string{"b"}}, `counter "x": by and without both given`},
+		{counters.Definition{Name: "x", Kind: counters.Max, By: []string{" "}}, `counter "x": empty attribute name in by`},
+		{counters.Definition{Name: "x", Kind: counters.Max, Without: []string{""}}, `counter "x": empty attribute name in without`},
+		{counters.Definition{Name: "x", Kind: counters.Max, By: []string{"*", "a"}}, `counter "x": by "*" (all attributes) names other attributes too`},
+		{counters.Definition{Name: "x", Kind: counters.Max, Without: []string{"*"}}, `counter "x": without "*" would drop every attribute`},
+	} {
+		if _, err := tc.def.Normalized(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.def, err, tc.want)
+		}
+	}
+}

@@ -50,12 +50,12 @@ func benchProvider(b *testing.B, rd readerCase) (*sdkmetric.MeterProvider, metri
 			opts = append(opts, reader.WithDeltaSums())
 		}
 		r = reader.New(append(opts, reader.WithCounters(
-			counters.Definition{Name: "req.avg", Kind: counters.AverageTime, Events: []string{"req"}},
-			counters.Definition{Name: "req.freq", Kind: counters.Frequency, Events: []string{"req"}},
-			counters.Definition{Name: "req.max", Kind: counters.Max, Events: []string{"req"}},
-			counters.Definition{Name: "req.min", Kind: counters.Min, Events: []string{"req"}},
-			counters.Definition{Name: "hits.total", Kind: counters.Event, Events: []string{"hits"}},
-			counters.Definition{Name: "hits.freq", Kind: counters.Frequency, Events: []string{"hits"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "req.avg", Kind: counters.AverageTime, Events: []string{"req"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "req.freq", Kind: counters.Frequency, Events: []string{"req"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "req.max", Kind: counters.Max, Events: []string{"req"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "req.min", Kind: counters.Min, Events: []string{"req"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "hits.total", Kind: counters.Event, Events: []string{"hits"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "hits.freq", Kind: counters.Frequency, Events: []string{"hits"}},
 		))...)
 	} else {
 		r = sdkmetric.NewPeriodicReader(nopExporter{}, sdkmetric.WithInterval(time.Hour))
@@ -273,8 +273,8 @@ func seriesOptions(n int) [][]metric.RecordOption {
 }
 
 var avgAndFreq = []counters.Definition{
-	{Name: "req.avg", Kind: counters.AverageTime, Events: []string{"req"}},
-	{Name: "req.freq", Kind: counters.Frequency, Events: []string{"req"}},
+	{By: []string{counters.AllAttributes}, Name: "req.avg", Kind: counters.AverageTime, Events: []string{"req"}},
+	{By: []string{counters.AllAttributes}, Name: "req.freq", Kind: counters.Frequency, Events: []string{"req"}},
 }
 
 // interval records one measurement into every series and moves the clock on

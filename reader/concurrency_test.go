@@ -29,11 +29,11 @@ func TestConcurrentSafe(t *testing.T) {
 	// Counters registered on the wrong instruments warn; keep that quiet.
 	captureErrors(t)
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "n", Kind: counters.Event, Events: []string{"req"}},
-		counters.Definition{Name: "count", Kind: counters.Count, Events: []string{"req"}, Window: window},
-		counters.Definition{Name: "sum", Kind: counters.Total, Events: []string{"req"}},
-		counters.Definition{Name: "max", Kind: counters.Max, Events: []string{"req"}, Window: window},
-		counters.Definition{Name: "hits", Kind: counters.Event, Events: []string{"hits"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Event, Events: []string{"req"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "count", Kind: counters.Count, Events: []string{"req"}, Window: window},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "sum", Kind: counters.Total, Events: []string{"req"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: []string{"req"}, Window: window},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event, Events: []string{"hits"}},
 	)})
 	var c collector
 	if err := h.r.RegisterReporter("c", &c); err != nil {
@@ -87,12 +87,12 @@ func TestConcurrentSafe(t *testing.T) {
 		for i := 0; !stop.Load(); i++ {
 			name := fmt.Sprintf("tmp%d", i%5)
 			h.r.Unregister(name)
-			def := counters.Definition{Name: name, Kind: kinds[i%len(kinds)], Events: []string{"req", "hits"}, Window: time.Minute}
+			def := counters.Definition{By: []string{counters.AllAttributes}, Name: name, Kind: kinds[i%len(kinds)], Events: []string{"req", "hits"}, Window: time.Minute}
 			if err := h.r.Register(def); err != nil {
 				errs <- err
 				return
 			}
-			if err := h.r.Register(counters.Definition{Name: "n", Kind: counters.Count}); !errors.Is(err, reader.ErrDuplicateCounter) {
+			if err := h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count}); !errors.Is(err, reader.ErrDuplicateCounter) {
 				errs <- fmt.Errorf("duplicate Register of n: %v", err)
 				return
 			}

@@ -18,9 +18,9 @@ import (
 // and a value event with a maximum per method.
 func TestRequestTimerScenario(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}},
-		counters.Definition{Name: "req_freq", Kind: counters.Frequency, Events: []string{"req"}},
-		counters.Definition{Name: "len_max", Kind: counters.Max, Events: []string{"len"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_freq", Kind: counters.Frequency, Events: []string{"req"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "len_max", Kind: counters.Max, Events: []string{"len"}},
 	)})
 	req := h.f64Histogram("req", metric.WithUnit("s"))
 	ln, err := h.meter.Int64Histogram("len")
@@ -47,21 +47,21 @@ func TestRequestTimerScenario(t *testing.T) {
 
 func TestRegisterAndUnregister(t *testing.T) {
 	h := newHarness(t, nil)
-	h.register(counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"e"}})
-	err := h.r.Register(counters.Definition{Name: "n", Kind: counters.Max, Events: []string{"other"}})
+	h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"e"}})
+	err := h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Max, Events: []string{"other"}})
 	if !errors.Is(err, reader.ErrDuplicateCounter) {
 		t.Fatalf("second Register of n: %v, want ErrDuplicateCounter", err)
 	}
 	if !strings.Contains(err.Error(), `"n"`) {
 		t.Errorf("error %q does not name the counter", err)
 	}
-	if err := h.r.Register(counters.Definition{Name: "bad", Kind: counters.Average, Window: -time.Second}); err == nil || errors.Is(err, reader.ErrDuplicateCounter) {
+	if err := h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "bad", Kind: counters.Average, Window: -time.Second}); err == nil || errors.Is(err, reader.ErrDuplicateCounter) {
 		t.Errorf("Register with a negative window: %v, want a validation error", err)
 	}
 	if h.r.Has("bad") {
 		t.Error("an invalid counter was registered")
 	}
-	h.register(counters.Definition{Name: "a", Kind: counters.Event, Events: []string{"e"}})
+	h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: "a", Kind: counters.Event, Events: []string{"e"}})
 	var names []string
 	for _, d := range h.r.Counters() {
 		names = append(names, d.Name)
@@ -98,7 +98,7 @@ func TestRegisterAndUnregister(t *testing.T) {
 	check(t, rep, `a{k="v"}`, num(3))
 
 	// Registered again, it starts empty: nothing was kept for it meanwhile.
-	h.register(counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"e"}})
+	h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"e"}})
 	rep = h.report()
 	if got := keysOf(rep, "n"); !slices.Equal(got, []string{"n"}) {
 		t.Errorf("re-registered counter reported under %q, want only its bare name", got)
@@ -127,8 +127,8 @@ func TestRegisterAtRunTime(t *testing.T) {
 	h.tickTo(10 * time.Second)
 	h.clock.Advance(500 * time.Millisecond)
 	h.register(
-		counters.Definition{Name: "rate", Kind: counters.Frequency, Events: []string{"hits"}},
-		counters.Definition{Name: "total", Kind: counters.Total, Events: []string{"hits"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "rate", Kind: counters.Frequency, Events: []string{"hits"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: []string{"hits"}},
 	)
 	e.Add(h.ctx, 3)
 	h.tickTo(12 * time.Second)
@@ -140,14 +140,14 @@ func TestRegisterAtRunTime(t *testing.T) {
 func TestSeveralCountersOnOneEvent(t *testing.T) {
 	ev := []string{"req"}
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "avg", Kind: counters.AverageTime, Events: ev},
-		counters.Definition{Name: "freq", Kind: counters.Frequency, Events: ev},
-		counters.Definition{Name: "max", Kind: counters.Max, Events: ev},
-		counters.Definition{Name: "min", Kind: counters.Min, Events: ev},
-		counters.Definition{Name: "count", Kind: counters.Count, Events: ev},
-		counters.Definition{Name: "event", Kind: counters.Event, Events: ev},
-		counters.Definition{Name: "window", Kind: counters.WindowSum, Events: ev},
-		counters.Definition{Name: "total", Kind: counters.Total, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.AverageTime, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "freq", Kind: counters.Frequency, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "min", Kind: counters.Min, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "count", Kind: counters.Count, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "event", Kind: counters.Event, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "window", Kind: counters.WindowSum, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: ev},
 	)})
 	req := h.f64Histogram("req", metric.WithUnit("s"))
 	req.Record(h.ctx, 0.25)
@@ -171,8 +171,8 @@ func TestSeveralCountersOnOneEvent(t *testing.T) {
 
 func TestCounterOnSeveralEvents(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "hits", Kind: counters.Event, Events: []string{"a", "b"}},
-		counters.Definition{Name: "biggest", Kind: counters.Max, Events: []string{"x", "y"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event, Events: []string{"a", "b"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "biggest", Kind: counters.Max, Events: []string{"x", "y"}},
 	)})
 	a, b := h.i64Counter("a"), h.i64Counter("b")
 	x, y := h.f64Histogram("x"), h.f64Histogram("y")
@@ -199,7 +199,7 @@ func TestCounterOnSeveralEvents(t *testing.T) {
 
 func TestSeriesKeys(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"e"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"e"}},
 	)})
 	e := h.f64Histogram("e")
 	e.Record(h.ctx, 1)
@@ -245,7 +245,7 @@ func TestEmptyValues(t *testing.T) {
 	}
 	h := newHarness(t, nil)
 	for k := range wants {
-		h.register(counters.Definition{Name: k.String(), Kind: k, Events: []string{"quiet"}})
+		h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: k.String(), Kind: k, Events: []string{"quiet"}})
 	}
 	h.ticks(3)
 	rep := h.report()

@@ -131,7 +131,7 @@ func exactness(t *testing.T, tick, window, effective, slot time.Duration, seed u
 	var defs []counters.Definition
 	for _, ev := range events {
 		for _, k := range kinds {
-			defs = append(defs, counters.Definition{Name: ev + "." + k.name, Kind: k.kind, Of: k.of, Events: []string{ev}, Window: window})
+			defs = append(defs, counters.Definition{By: []string{counters.AllAttributes}, Name: ev + "." + k.name, Kind: k.kind, Of: k.of, Events: []string{ev}, Window: window})
 		}
 	}
 	explicit := sdkmetric.NewView(sdkmetric.Instrument{Name: "v"},

@@ -23,8 +23,8 @@ func Example() {
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	r := reader.New(
 		reader.WithCounters(
-			counters.Definition{Name: "requests_time", Kind: counters.AverageTime, Events: []string{"http.server.request.duration"}},
-			counters.Definition{Name: "requests_frequency", Kind: counters.Frequency, Events: []string{"http.server.request.duration"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "requests_time", Kind: counters.AverageTime, Events: []string{"http.server.request.duration"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "requests_frequency", Kind: counters.Frequency, Events: []string{"http.server.request.duration"}},
 		),
 		reader.WithManualTicks(), reader.WithClock(func() time.Time { return now }),
 	)

@@ -17,7 +17,7 @@ import (
 func defs(ev string, specs ...spec) []counters.Definition {
 	out := make([]counters.Definition, len(specs))
 	for i, s := range specs {
-		out[i] = counters.Definition{Name: ev + "." + s.name, Kind: s.kind, Of: s.of, Events: []string{ev}}
+		out[i] = counters.Definition{By: []string{counters.AllAttributes}, Name: ev + "." + s.name, Kind: s.kind, Of: s.of, Events: []string{ev}}
 	}
 	return out
 }
@@ -191,11 +191,11 @@ func TestWarnings(t *testing.T) {
 	noMinMax := sdkmetric.NewView(sdkmetric.Instrument{Name: "coarse"},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: []float64{1, 10}, NoMinMax: true}})
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "hits_avg", Kind: counters.Average, Events: []string{"hits"}},
-		counters.Definition{Name: "hits_total", Kind: counters.Total, Events: []string{"hits"}},
-		counters.Definition{Name: "coarse_max", Kind: counters.Max, Events: []string{"coarse"}},
-		counters.Definition{Name: "coarse_avg", Kind: counters.Average, Events: []string{"coarse"}},
-		counters.Definition{Name: "lat_last", Kind: counters.Last, Events: []string{"lat"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits_avg", Kind: counters.Average, Events: []string{"hits"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits_total", Kind: counters.Total, Events: []string{"hits"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "coarse_max", Kind: counters.Max, Events: []string{"coarse"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "coarse_avg", Kind: counters.Average, Events: []string{"coarse"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "lat_last", Kind: counters.Last, Events: []string{"lat"}},
 	)}, sdkmetric.WithView(noMinMax))
 	hits := h.i64Counter("hits")
 	coarse := h.f64Histogram("coarse")
@@ -237,11 +237,11 @@ func TestNonFiniteIntervals(t *testing.T) {
 	explicit := sdkmetric.NewView(sdkmetric.Instrument{Name: "v"},
 		sdkmetric.Stream{Aggregation: sdkmetric.DefaultAggregationSelector(sdkmetric.InstrumentKindHistogram)})
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "avg", Kind: counters.Average, Events: []string{"v"}},
-		counters.Definition{Name: "max", Kind: counters.Max, Events: []string{"v"}},
-		counters.Definition{Name: "total", Kind: counters.Total, Events: []string{"v"}},
-		counters.Definition{Name: "g", Kind: counters.Average, Events: []string{"g"}},
-		counters.Definition{Name: "e", Kind: counters.Average, Events: []string{"e"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.Average, Events: []string{"v"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: []string{"v"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: []string{"v"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "g", Kind: counters.Average, Events: []string{"g"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "e", Kind: counters.Average, Events: []string{"e"}},
 	)}, sdkmetric.WithView(explicit))
 	v := h.f64Histogram("v")
 	e := h.f64Histogram("e")

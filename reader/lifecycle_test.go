@@ -17,7 +17,7 @@ import (
 // idempotent, and makes later calls fail with ErrShutdown.
 func TestShutdown(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "hits", Kind: counters.Event},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event},
 	)})
 	var c collector
 	if err := h.r.RegisterReporter("c", &c); err != nil {
@@ -41,7 +41,9 @@ func TestShutdown(t *testing.T) {
 	}
 
 	for name, call := range map[string]func() error{
-		"Register":         func() error { return h.r.Register(counters.Definition{Name: "late", Kind: counters.Count}) },
+		"Register": func() error {
+			return h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "late", Kind: counters.Count})
+		},
 		"RegisterReporter": func() error { return h.r.RegisterReporter("late", &c) },
 		"Tick":             func() error { return h.r.Tick(h.ctx) },
 		"Report":           func() error { _, err := h.r.Report(h.ctx); return err },
@@ -121,7 +123,7 @@ func TestShutdownHonoursContext(t *testing.T) {
 func TestBackgroundLoop(t *testing.T) {
 	r := reader.New(reader.WithTick(10*time.Millisecond), reader.WithReportInterval(30*time.Millisecond),
 		reader.WithReportTimeout(time.Hour),
-		reader.WithCounters(counters.Definition{Name: "hits", Kind: counters.Event}))
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event}))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 	defer func() {
 		if err := mp.Shutdown(context.Background()); err != nil {

@@ -22,9 +22,9 @@ func TestReportOrder(t *testing.T) {
 	now := time.Unix(0, 0)
 	r := reader.New(reader.WithManualTicks(), reader.WithTick(time.Second), reader.WithClock(func() time.Time { return now }),
 		reader.WithCounters(
-			counters.Definition{Name: "a", Kind: counters.Max, Events: []string{"x"}, Window: 2 * time.Second},
-			counters.Definition{Name: "a.b", Kind: counters.Count, Events: []string{"x"}, Window: 2 * time.Second},
-			counters.Definition{Name: "lat", Kind: counters.Percentiles, Events: []string{"x"}, Window: 2 * time.Second},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "a", Kind: counters.Max, Events: []string{"x"}, Window: 2 * time.Second},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "a.b", Kind: counters.Count, Events: []string{"x"}, Window: 2 * time.Second},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles, Events: []string{"x"}, Window: 2 * time.Second},
 		))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 	defer mp.Shutdown(context.Background())

@@ -105,7 +105,7 @@ func (r *Reader) feedPercentiles(at time.Duration, e *entry, event string, p poi
 		e.warn(event, "an interval holding NaN or infinite values was left out")
 		return
 	}
-	s := e.seriesFor(p.attrs, r.cfg.seriesLimit)
+	s := e.seriesFor(p.attrs, r.res, r.cfg.seriesLimit)
 	switch b := p.buckets; {
 	case b.exp:
 		s.s.AddHistogram(at, x, b.h)

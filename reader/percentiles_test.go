@@ -60,7 +60,7 @@ func TestPercentilesThroughSDK(t *testing.T) {
 	qs := []float64{0.01, 0.25, 0.5, 0.9, 0.99, 0.999}
 	const window = 30 * time.Second
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "lat", Kind: counters.Percentiles, Events: []string{"http.lat"}, Window: window, Quantiles: qs},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles, Events: []string{"http.lat"}, Window: window, Quantiles: qs},
 	)})
 	lat := h.f64Histogram("http.lat", metric.WithUnit("s"))
 	opts := map[string]metric.RecordOption{
@@ -155,7 +155,7 @@ func TestPercentilesThroughSDK(t *testing.T) {
 // mean, under its name's keys only.
 func TestPercentilesEmpty(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "lat", Kind: counters.Percentiles},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles},
 	)})
 	h.ticks(2)
 	rep := h.report()
@@ -221,8 +221,8 @@ func TestPercentilesExplicitBuckets(t *testing.T) {
 	h := newHarness(t, []reader.Option{
 		reader.WithHistogramAggregation(sdkmetric.AggregationExplicitBucketHistogram{Boundaries: bounds}),
 		reader.WithCounters(
-			counters.Definition{Name: "lat", Kind: counters.Percentiles, Quantiles: []float64{0.1, 0.5, 0.9}},
-			counters.Definition{Name: "same", Kind: counters.Percentiles},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles, Quantiles: []float64{0.1, 0.5, 0.9}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "same", Kind: counters.Percentiles},
 		),
 	})
 	lat := h.f64Histogram("lat")
@@ -274,7 +274,7 @@ func TestPercentilesExplicitBuckets(t *testing.T) {
 func TestPercentilesNoMinMax(t *testing.T) {
 	h := newHarness(t, []reader.Option{
 		reader.WithHistogramAggregation(sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 1024, MaxScale: 6, NoMinMax: true}),
-		reader.WithCounters(counters.Definition{Name: "lat", Kind: counters.Percentiles, Quantiles: []float64{0.01, 0.5, 0.99}}),
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles, Quantiles: []float64{0.01, 0.5, 0.99}}),
 	})
 	lat := h.f64Histogram("lat")
 	var vals []float64
@@ -297,9 +297,9 @@ func TestPercentilesNoMinMax(t *testing.T) {
 func TestPercentilesInstruments(t *testing.T) {
 	log := captureErrors(t)
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "size", Kind: counters.Percentiles, Quantiles: []float64{0.5, 0.999}},
-		counters.Definition{Name: "temp", Kind: counters.Percentiles, Quantiles: []float64{0.5, 0.999}},
-		counters.Definition{Name: "hits", Kind: counters.Percentiles},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "size", Kind: counters.Percentiles, Quantiles: []float64{0.5, 0.999}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "temp", Kind: counters.Percentiles, Quantiles: []float64{0.5, 0.999}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Percentiles},
 	)})
 	size, err := h.meter.Int64Histogram("size", metric.WithUnit("By"))
 	if err != nil {
@@ -347,7 +347,7 @@ func TestPercentilesInstruments(t *testing.T) {
 // A percentiles counter's keys must not clash with another counter's.
 func TestPercentilesKeyConflicts(t *testing.T) {
 	h := newHarness(t, nil)
-	h.register(counters.Definition{Name: "lat", Kind: counters.Percentiles})
+	h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles})
 	for _, d := range []counters.Definition{
 		{Name: "lat.p99", Kind: counters.Average},
 		{Name: "lat.mean", Kind: counters.Max},
@@ -356,17 +356,17 @@ func TestPercentilesKeyConflicts(t *testing.T) {
 			t.Errorf("Register(%s) beside percentiles lat: %v, want ErrDuplicateCounter", d.Name, err)
 		}
 	}
-	h.register(counters.Definition{Name: "lat.p75", Kind: counters.Average}) // lat has no p75
-	if err := h.r.Register(counters.Definition{Name: "lat", Kind: counters.Percentiles, Quantiles: []float64{0.75}, Events: []string{"x"}}); !errors.Is(err, reader.ErrDuplicateCounter) {
+	h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: "lat.p75", Kind: counters.Average}) // lat has no p75
+	if err := h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles, Quantiles: []float64{0.75}, Events: []string{"x"}}); !errors.Is(err, reader.ErrDuplicateCounter) {
 		t.Errorf("a second lat: %v", err)
 	}
-	h.register(counters.Definition{Name: "x.p90", Kind: counters.Count})
-	err := h.r.Register(counters.Definition{Name: "x", Kind: counters.Percentiles})
+	h.register(counters.Definition{By: []string{counters.AllAttributes}, Name: "x.p90", Kind: counters.Count})
+	err := h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "x", Kind: counters.Percentiles})
 	if !errors.Is(err, reader.ErrDuplicateCounter) || !strings.Contains(err.Error(), `"x.p90"`) {
 		t.Errorf("percentiles x beside counter x.p90: %v, want ErrDuplicateCounter naming x.p90", err)
 	}
 	h.r.Unregister("x.p90")
-	if err := h.r.Register(counters.Definition{Name: "x", Kind: counters.Percentiles}); err != nil {
+	if err := h.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "x", Kind: counters.Percentiles}); err != nil {
 		t.Errorf("x refused once x.p90 is gone: %v", err)
 	}
 }
@@ -438,7 +438,7 @@ func BenchmarkPercentilesRecord(b *testing.B) {
 			// Recording does not depend on the counters (they work at
 			// ticks); a count keeps the explicit case from warning.
 			r := reader.New(reader.WithManualTicks(), reader.WithHistogramAggregation(bc.agg), reader.WithCounters(
-				counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"req"}},
+				counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"req"}},
 			))
 			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 			b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
@@ -469,7 +469,7 @@ func BenchmarkPercentilesRecord(b *testing.B) {
 func BenchmarkPercentilesReport(b *testing.B) {
 	const series = 100
 	h := newHarness(b, []reader.Option{reader.WithTick(5 * time.Second), reader.WithCounters(
-		counters.Definition{Name: "lat", Kind: counters.Percentiles},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles},
 	)})
 	hist := h.f64Histogram("lat", metric.WithUnit("s"))
 	opts := make([]metric.RecordOption, series)

@@ -155,8 +155,8 @@ func mustMetric(t *testing.T, rm metricdata.ResourceMetrics, name string) metric
 // does not take the interval away from the windows.
 func TestSnapshotDoesNotCollect(t *testing.T) {
 	h := newPipeHarness(t, reader.WithCounters(
-		counters.Definition{Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}},
-		counters.Definition{Name: "avg", Kind: counters.Average, Events: []string{"v"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.Average, Events: []string{"v"}},
 	))
 	ctx := context.Background()
 	c, _ := h.meter.Int64Counter("ev")
@@ -360,9 +360,9 @@ func TestExporterSharesThePipeline(t *testing.T) {
 	h := newPipeHarness(t,
 		reader.WithExporter(exp, 2*time.Second),
 		reader.WithCounters(
-			counters.Definition{Name: "t_avg", Kind: counters.AverageTime, Events: []string{"t"}},
-			counters.Definition{Name: "t_max", Kind: counters.Max, Events: []string{"t"}},
-			counters.Definition{Name: "t_count", Kind: counters.Count, Events: []string{"t"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "t_avg", Kind: counters.AverageTime, Events: []string{"t"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "t_max", Kind: counters.Max, Events: []string{"t"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "t_count", Kind: counters.Count, Events: []string{"t"}},
 		))
 	ctx := context.Background()
 	hist, _ := h.meter.Float64Histogram("t", metric.WithUnit("s"))
@@ -481,7 +481,7 @@ func TestExporterStuck(t *testing.T) {
 	exp := newTestExporter(metricdata.DeltaTemporality)
 	exp.block = make(chan struct{})
 	h := newPipeHarness(t, reader.WithExporter(exp, time.Second), reader.WithExportTimeout(time.Hour),
-		reader.WithCounters(counters.Definition{Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}}))
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}}))
 	var reports atomic.Int32
 	if err := h.r.RegisterReporter("count", report.ReporterFunc(func(context.Context, report.Report) error {
 		reports.Add(1)
@@ -657,8 +657,8 @@ func sumsAsDeltas(t *testing.T, temp metricdata.Temporality) {
 	exp := newTestExporter(temp)
 	h := newPipeHarness(t, reader.WithExporter(exp, time.Second),
 		reader.WithCounters(
-			counters.Definition{Name: "obs_sum", Kind: counters.WindowSum, Events: []string{"obs"}},
-			counters.Definition{Name: "udc_sum", Kind: counters.WindowSum, Events: []string{"udc"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "obs_sum", Kind: counters.WindowSum, Events: []string{"obs"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "udc_sum", Kind: counters.WindowSum, Events: []string{"udc"}},
 		))
 	ctx := context.Background()
 	var observed atomic.Int64

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/report"
@@ -56,7 +57,8 @@ type Reader struct {
 	reporters []namedReporter
 	busy      map[string]bool // reporters still running a report that timed out
 	shut      bool
-	lastAt    time.Duration // elapsed time of the last tick, which Snapshot reads at
+	lastAt    time.Duration      // elapsed time of the last tick, which Snapshot reads at
+	res       *resource.Resource // of the data being fed; guarded by tickMu and mu
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -73,8 +75,14 @@ type namedReporter struct {
 
 // entry is one registered counter and its series.
 type entry struct {
-	c        *counters.Counter
-	series   map[attribute.Distinct]*series
+	c      *counters.Counter
+	sel    selection
+	series map[attribute.Distinct]*series // by the attributes selected
+	// memo maps the attributes of data points to their series, so that
+	// selecting costs a map look-up per point once the attribute sets are
+	// known. It is a cache: cleared whenever series go, or when it grows
+	// past memoLimit.
+	memo     map[attribute.Distinct]*series
 	empty    *counters.Series // read when the counter has no series yet
 	overflow *series
 	warned   map[string]bool // problems already sent to otel.Handle
@@ -100,7 +108,14 @@ type series struct {
 	s     *counters.Series
 	attrs attribute.Set
 	key   string
+	// lastAt is the tick of the newest value a last counter took, which
+	// several attribute sets folded into one series may each bring.
+	lastAt time.Duration
 }
+
+// memoLimit bounds an entry's memo: well past the SDK's default cardinality
+// limit (2000 attribute sets per instrument and interval).
+const memoLimit = 1 << 14
 
 // New returns a Reader. It panics if a counter given with [WithCounters] is
 // invalid or duplicated (a programming error).
@@ -160,7 +175,8 @@ func (r *Reader) Register(def counters.Definition) error {
 	if err := r.checkNamesLocked(c); err != nil {
 		return err
 	}
-	e := &entry{c: c, series: map[attribute.Distinct]*series{}, empty: c.NewSeries(), warned: map[string]bool{}}
+	e := &entry{c: c, sel: newSelection(c.Definition()), series: map[attribute.Distinct]*series{},
+		empty: c.NewSeries(), warned: map[string]bool{}}
 	r.counters[name] = e
 	for _, ev := range c.Definition().Events {
 		r.byEvent[ev] = append(r.byEvent[ev], e)
@@ -228,6 +244,13 @@ func (r *Reader) tick(ctx context.Context) error {
 	r.sums.toDelta(&r.rm)
 	at := r.elapsed()
 	r.mu.Lock()
+	if r.res != r.rm.Resource && r.res != nil {
+		// Selections may read the resource; what they cached is stale.
+		for _, e := range r.counters {
+			clear(e.memo)
+		}
+	}
+	r.res = r.rm.Resource
 	for _, sm := range r.rm.ScopeMetrics {
 		for i := range sm.Metrics {
 			m := &sm.Metrics[i]
@@ -255,6 +278,7 @@ func (r *Reader) evict(at time.Duration) {
 			if s.attrs.Len() > 0 && s.s.Idle(at, idle) {
 				delete(e.series, k)
 				e.stale = true
+				clear(e.memo) // it may lead to the series gone
 				if s == e.overflow {
 					e.overflow = nil
 				}
@@ -404,7 +428,17 @@ func (r *Reader) feed(at time.Duration, e *entry, event string, timed bool, p po
 		e.warn(event, "an interval holding NaN or infinite values was left out")
 		return
 	}
-	s := e.seriesFor(p.attrs, r.cfg.seriesLimit)
+	s := e.seriesFor(p.attrs, r.res, r.cfg.seriesLimit)
+	if kind == counters.Last {
+		// The SDK keeps no time per gauge value: of the values several
+		// attribute sets folded into one series set in one interval, none
+		// is known to be the newest. Take the greatest, so that the
+		// result does not depend on the order the SDK lists them in.
+		if v := s.s.Value(at); v.OK && s.lastAt == at && v.V >= x.Sum {
+			return
+		}
+		s.lastAt = at
+	}
 	s.s.Add(at, x)
 }
 
@@ -425,7 +459,27 @@ func (e *entry) warn(event, msg string) {
 	otel.Handle(fmt.Errorf("otelcounters: counter %q, event %q: %s", e.c.Name(), event, msg))
 }
 
-func (e *entry) seriesFor(attrs attribute.Set, limit int) *series {
+// seriesFor returns the series a data point with attrs belongs to, after
+// the counter's selection; past the series limit, the overflow series.
+func (e *entry) seriesFor(attrs attribute.Set, res *resource.Resource, limit int) *series {
+	if e.sel.mode == selectAll {
+		return e.seriesOf(attrs, limit)
+	}
+	d := attrs.Equivalent()
+	if s, ok := e.memo[d]; ok {
+		return s
+	}
+	s := e.seriesOf(e.sel.apply(attrs, res), limit)
+	if e.memo == nil || len(e.memo) >= memoLimit {
+		e.memo = make(map[attribute.Distinct]*series)
+	}
+	e.memo[d] = s
+	return s
+}
+
+// seriesOf returns the series of the selected attributes attrs, made if
+// need be; past the series limit, the overflow series.
+func (e *entry) seriesOf(attrs attribute.Set, limit int) *series {
 	d := attrs.Equivalent()
 	if s, ok := e.series[d]; ok {
 		return s

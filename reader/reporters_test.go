@@ -16,7 +16,7 @@ import (
 
 func TestRegisterReporter(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "hits", Kind: counters.Event},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event},
 	)})
 	var a, b collector
 	if err := h.r.RegisterReporter("a", &a); err != nil {

@@ -20,10 +20,10 @@ func TestIdleSeriesEviction(t *testing.T) {
 	const w = 10 * time.Second // ten slots of one tick
 	ev := []string{"e"}
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "avg", Kind: counters.Average, Events: ev, Window: w},
-		counters.Definition{Name: "max", Kind: counters.Max, Events: []string{"only_attrs"}, Window: w},
-		counters.Definition{Name: "event", Kind: counters.Event, Events: ev},
-		counters.Definition{Name: "total", Kind: counters.Total, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.Average, Events: ev, Window: w},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: []string{"only_attrs"}, Window: w},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "event", Kind: counters.Event, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: ev},
 	)})
 	e := h.f64Histogram("e")
 	oa := h.f64Histogram("only_attrs")
@@ -84,8 +84,8 @@ func TestIdleSeriesEviction(t *testing.T) {
 func TestSeriesLimit(t *testing.T) {
 	log := captureErrors(t)
 	h := newHarness(t, []reader.Option{reader.WithSeriesLimit(3), reader.WithCounters(
-		counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"e"}},
-		counters.Definition{Name: "total", Kind: counters.Total, Events: []string{"e"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"e"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: []string{"e"}},
 	)})
 	e := h.f64Histogram("e")
 	id := func(i int) metric.RecordOption { return metric.WithAttributes(attribute.Int("id", i)) }
@@ -118,7 +118,7 @@ func TestSeriesLimit(t *testing.T) {
 func TestNoSeriesLimit(t *testing.T) {
 	const n = 2500 // more than the SDK's and the reader's default limits
 	h := newHarness(t, []reader.Option{reader.WithSeriesLimit(0), reader.WithCounters(
-		counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"e"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"e"}},
 	)}, sdkmetric.WithCardinalityLimit(0))
 	e := h.f64Histogram("e")
 	for i := range n {
@@ -135,8 +135,8 @@ func TestNoSeriesLimit(t *testing.T) {
 // Report collects the interval in progress: a report needs no tick first.
 func TestReportCollectsPartialInterval(t *testing.T) {
 	h := newHarness(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "n", Kind: counters.Count, Events: []string{"e"}, Window: 10 * time.Second},
-		counters.Definition{Name: "freq", Kind: counters.Frequency, Events: []string{"e"}, Window: 10 * time.Second},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Count, Events: []string{"e"}, Window: 10 * time.Second},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "freq", Kind: counters.Frequency, Events: []string{"e"}, Window: 10 * time.Second},
 	)})
 	e := h.f64Histogram("e", metric.WithUnit("s"))
 	e.Record(h.ctx, 1)

@@ -46,7 +46,7 @@ func TestShutdownDeadlineWhileBusy(t *testing.T) {
 	if err := mp.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Shutdown while the loop is stuck = %v, want the deadline", err)
 	}
-	if err := r.Register(counters.Definition{Name: "late", Kind: counters.Count}); !errors.Is(err, reader.ErrShutdown) {
+	if err := r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: "late", Kind: counters.Count}); !errors.Is(err, reader.ErrShutdown) {
 		t.Errorf("Register after Shutdown = %v, want ErrShutdown", err)
 	}
 	release <- struct{}{}

@@ -30,11 +30,11 @@ import (
 func valueCounters() reader.Option {
 	ev := []string{"v"}
 	return reader.WithCounters(
-		counters.Definition{Name: "total", Kind: counters.Total, Events: ev},
-		counters.Definition{Name: "avg", Kind: counters.Average, Events: ev},
-		counters.Definition{Name: "max", Kind: counters.Max, Events: ev},
-		counters.Definition{Name: "min", Kind: counters.Min, Events: ev},
-		counters.Definition{Name: "sum", Kind: counters.WindowSum, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.Average, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "min", Kind: counters.Min, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "sum", Kind: counters.WindowSum, Events: ev},
 	)
 }
 
@@ -75,7 +75,7 @@ func TestNonFiniteIntervalsLeftOut(t *testing.T) {
 		valueCounters(),
 		reader.WithDeltaSums(),
 		reader.WithHistogramAggregation(sdkmetric.AggregationExplicitBucketHistogram{Boundaries: []float64{1, 10}}),
-		reader.WithCounters(counters.Definition{Name: "c_total", Kind: counters.Total, Events: []string{"c"}}),
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "c_total", Kind: counters.Total, Events: []string{"c"}}),
 	})
 	v := mustF64Histogram(t, m.meter, "v")
 	c := mustF64Counter(t, m.meter, "c")
@@ -127,9 +127,9 @@ func TestNonFiniteCounterUnderCumulativeExport(t *testing.T) {
 			m := newManual(t, []reader.Option{
 				cumulative,
 				reader.WithCounters(
-					counters.Definition{Name: "f_total", Kind: counters.Total, Events: []string{"f"}},
-					counters.Definition{Name: "i_total", Kind: counters.Total, Events: []string{"i"}},
-					counters.Definition{Name: "v_total", Kind: counters.Total, Events: []string{"v"}},
+					counters.Definition{By: []string{counters.AllAttributes}, Name: "f_total", Kind: counters.Total, Events: []string{"f"}},
+					counters.Definition{By: []string{counters.AllAttributes}, Name: "i_total", Kind: counters.Total, Events: []string{"i"}},
+					counters.Definition{By: []string{counters.AllAttributes}, Name: "v_total", Kind: counters.Total, Events: []string{"v"}},
 				),
 			})
 			f := mustF64Counter(t, m.meter, "f")
@@ -165,11 +165,11 @@ func TestNonFiniteCounterUnderCumulativeExport(t *testing.T) {
 func TestNegativeValues(t *testing.T) {
 	errLog := captureErrors(t)
 	m := newManual(t, []reader.Option{valueCounters(), reader.WithCounters(
-		counters.Definition{Name: "i_total", Kind: counters.Event, Events: []string{"i"}},
-		counters.Definition{Name: "f_total", Kind: counters.Total, Events: []string{"f"}},
-		counters.Definition{Name: "f_sum", Kind: counters.WindowSum, Events: []string{"f"}},
-		counters.Definition{Name: "d_events", Kind: counters.Event, Events: []string{"d"}},
-		counters.Definition{Name: "d_avg", Kind: counters.AverageTime, Events: []string{"d"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "i_total", Kind: counters.Event, Events: []string{"i"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "f_total", Kind: counters.Total, Events: []string{"f"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "f_sum", Kind: counters.WindowSum, Events: []string{"f"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "d_events", Kind: counters.Event, Events: []string{"d"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "d_avg", Kind: counters.AverageTime, Events: []string{"d"}},
 	)})
 	i := mustI64Counter(t, m.meter, "i")
 	f := mustF64Counter(t, m.meter, "f")
@@ -205,7 +205,7 @@ func TestNegativeValues(t *testing.T) {
 func TestHugeValues(t *testing.T) {
 	errLog := captureErrors(t)
 	m := newManual(t, []reader.Option{valueCounters(), reader.WithCounters(
-		counters.Definition{Name: "i_total", Kind: counters.Total, Events: []string{"i"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "i_total", Kind: counters.Total, Events: []string{"i"}},
 	)})
 	v := mustF64Histogram(t, m.meter, "v")
 	v.Record(m.ctx, 1e308)
@@ -282,7 +282,7 @@ func TestNames(t *testing.T) {
 			inst.Add(m.ctx, 1) // goes nowhere, and must not fail
 			continue
 		}
-		if err := m.r.Register(counters.Definition{Name: fmt.Sprintf("heard%d", i), Kind: counters.Event, Events: []string{name}}); err != nil {
+		if err := m.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: fmt.Sprintf("heard%d", i), Kind: counters.Event, Events: []string{name}}); err != nil {
 			t.Fatal(err)
 		}
 		inst.Add(m.ctx, 3)
@@ -299,7 +299,7 @@ func TestNames(t *testing.T) {
 
 	long := strings.Repeat("long_counter_name.", 600) // 10,800 bytes
 	event := strings.Repeat("e", 255)                 // the longest valid instrument name
-	if err := m.r.Register(counters.Definition{Name: long, Kind: counters.Event, Events: []string{event}}); err != nil {
+	if err := m.r.Register(counters.Definition{By: []string{counters.AllAttributes}, Name: long, Kind: counters.Event, Events: []string{event}}); err != nil {
 		t.Fatal(err)
 	}
 	mustI64Counter(t, m.meter, event).Add(m.ctx, 2, metric.WithAttributes(attribute.String(strings.Repeat("k", 1000), strings.Repeat("v", 5000))))
@@ -370,7 +370,7 @@ func TestInvalidUTF8Attributes(t *testing.T) {
 		t.Errorf("values differing only in invalid bytes share the key %q", a)
 	}
 	m := newManual(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "hits", Kind: counters.Event},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event},
 	)})
 	hits := mustI64Counter(t, m.meter, "hits")
 	bad := []attribute.KeyValue{

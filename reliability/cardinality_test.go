@@ -58,9 +58,9 @@ func TestAttributeExplosion(t *testing.T) {
 	)
 	errLog := captureErrors(t)
 	defs := []counters.Definition{
-		{Name: "requests", Kind: counters.Event, Events: []string{"req"}},
-		{Name: "latency", Kind: counters.AverageTime, Events: []string{"req"}},
-		{Name: "latency_max", Kind: counters.Max, Events: []string{"req"}},
+		{By: []string{counters.AllAttributes}, Name: "requests", Kind: counters.Event, Events: []string{"req"}},
+		{By: []string{counters.AllAttributes}, Name: "latency", Kind: counters.AverageTime, Events: []string{"req"}},
+		{By: []string{counters.AllAttributes}, Name: "latency_max", Kind: counters.Max, Events: []string{"req"}},
 	}
 	m := newManual(t, []reader.Option{reader.WithCounters(defs...)}) // default limits
 	req := mustF64Histogram(t, m.meter, "req", metric.WithUnit("s"))
@@ -131,7 +131,7 @@ func TestAttributeBurst(t *testing.T) {
 	const sets = 10_000
 	captureErrors(t)
 	m := newManual(t, []reader.Option{reader.WithCounters(
-		counters.Definition{Name: "requests", Kind: counters.Event, Events: []string{"req"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "requests", Kind: counters.Event, Events: []string{"req"}},
 	)})
 	req := mustI64Counter(t, m.meter, "req")
 	id := func(i int) metric.AddOption { return metric.WithAttributes(attribute.Int("request_id", i)) }

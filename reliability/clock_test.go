@@ -18,13 +18,13 @@ const clockWindow = time.Minute // 60 slots of one tick
 func clockCounters() reader.Option {
 	ev := []string{"v"}
 	return reader.WithCounters(
-		counters.Definition{Name: "total", Kind: counters.Total, Events: ev},
-		counters.Definition{Name: "count", Kind: counters.Count, Events: ev, Window: clockWindow},
-		counters.Definition{Name: "sum", Kind: counters.WindowSum, Events: ev, Window: clockWindow},
-		counters.Definition{Name: "avg", Kind: counters.Average, Events: ev, Window: clockWindow},
-		counters.Definition{Name: "max", Kind: counters.Max, Events: ev, Window: clockWindow},
-		counters.Definition{Name: "min", Kind: counters.Min, Events: ev, Window: clockWindow},
-		counters.Definition{Name: "freq", Kind: counters.Frequency, Events: ev, Window: clockWindow},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total, Events: ev},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "count", Kind: counters.Count, Events: ev, Window: clockWindow},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "sum", Kind: counters.WindowSum, Events: ev, Window: clockWindow},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.Average, Events: ev, Window: clockWindow},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: ev, Window: clockWindow},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "min", Kind: counters.Min, Events: ev, Window: clockWindow},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "freq", Kind: counters.Frequency, Events: ev, Window: clockWindow},
 	)
 }
 

@@ -43,7 +43,7 @@ func newLive(t *testing.T, opts ...reader.Option) (*reader.Reader, *sdkmetric.Me
 		// A report timeout far above what a healthy reporter (an fsync on
 		// a busy disk) takes: only the broken ones may exceed it.
 		reader.WithTick(fastTick), reader.WithReportInterval(fastTick), reader.WithReportTimeout(2 * time.Second),
-		reader.WithCounters(counters.Definition{Name: "hits", Kind: counters.Event}),
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event}),
 	}, opts...)
 	r := reader.New(all...)
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))

@@ -88,9 +88,9 @@ func FuzzRecordAndReport(f *testing.F) {
 		now := time.Unix(1_750_000_000, 0)
 		r := reader.New(reader.WithManualTicks(), reader.WithClock(func() time.Time { return now }),
 			reader.WithTick(time.Second), reader.WithCounters(
-				counters.Definition{Name: name, Kind: counters.Total},
-				counters.Definition{Name: name + ".avg", Kind: counters.Average, Events: []string{name}},
-				counters.Definition{Name: name + ".max", Kind: counters.Max, Events: []string{name}},
+				counters.Definition{By: []string{counters.AllAttributes}, Name: name, Kind: counters.Total},
+				counters.Definition{By: []string{counters.AllAttributes}, Name: name + ".avg", Kind: counters.Average, Events: []string{name}},
+				counters.Definition{By: []string{counters.AllAttributes}, Name: name + ".max", Kind: counters.Max, Events: []string{name}},
 			))
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 		defer func() { _ = mp.Shutdown(ctx) }()

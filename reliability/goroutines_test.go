@@ -56,7 +56,7 @@ func record(t *testing.T, mp metric.MeterProvider) {
 func TestNoGoroutineLeftReader(t *testing.T) {
 	check := goroutineBaseline(t)
 	r := reader.New(reader.WithTick(time.Millisecond), reader.WithReportInterval(time.Millisecond),
-		reader.WithCounters(counters.Definition{Name: "req", Kind: counters.AverageTime}))
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "req", Kind: counters.AverageTime}))
 	rep := discard()
 	if err := r.RegisterReporter("count", rep); err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestNoGoroutineLeftExport(t *testing.T) {
 		opts := []reader.Option{
 			reader.WithExporter(exp, time.Millisecond), windowproducer.InExport(),
 			reader.WithTick(time.Millisecond),
-			reader.WithCounters(counters.Definition{Name: "req", Kind: counters.AverageTime}),
+			reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "req", Kind: counters.AverageTime}),
 		}
 		if manual {
 			opts = append(opts, reader.WithManualTicks())
@@ -169,7 +169,7 @@ func TestNoGoroutineLeftBridge(t *testing.T) {
 func TestNoGoroutineLeftWindowProducer(t *testing.T) {
 	check := goroutineBaseline(t)
 	r := reader.New(reader.WithTick(time.Millisecond),
-		reader.WithCounters(counters.Definition{Name: "req", Kind: counters.AverageTime}))
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "req", Kind: counters.AverageTime}))
 	exp := &exporter{entered: make(chan struct{}, 1)}
 	periodic := sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(time.Millisecond),
 		sdkmetric.WithProducer(windowproducer.New(r)))
@@ -186,7 +186,7 @@ func TestNoGoroutineLeftWindowProducer(t *testing.T) {
 func TestNoGoroutineLeftPipe(t *testing.T) {
 	for _, stalled := range []bool{false, true} {
 		check := goroutineBaseline(t)
-		m := newManual(t, []reader.Option{reader.WithCounters(counters.Definition{Name: "req", Kind: counters.AverageTime})})
+		m := newManual(t, []reader.Option{reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "req", Kind: counters.AverageTime})})
 		p, err := pipe.New(t.TempDir(), pipe.WithPollInterval(time.Millisecond), pipe.WithWriteTimeout(time.Hour))
 		if err != nil {
 			t.Fatal(err)
@@ -255,7 +255,7 @@ func TestNoGoroutineStarted(t *testing.T) {
 	check := goroutineBaseline(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := newManual(t, []reader.Option{reader.WithCounters(counters.Definition{Name: "req", Kind: counters.AverageTime})})
+	m := newManual(t, []reader.Option{reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "req", Kind: counters.AverageTime})})
 
 	s := shortcut.New(m.meter, m.r)
 	s.Value(ctx, "size", 3)

@@ -45,10 +45,10 @@ func TestLoad(t *testing.T) {
 	m := newManual(t, []reader.Option{
 		reader.WithSeriesLimit(2 * nSeries),
 		reader.WithCounters(
-			counters.Definition{Name: "n", Kind: counters.Event, Events: []string{"req"}},
-			counters.Definition{Name: "seconds", Kind: counters.Total, Events: []string{"req"}},
-			counters.Definition{Name: "max", Kind: counters.Max, Events: []string{"req"}, Window: window},
-			counters.Definition{Name: "hits", Kind: counters.Event, Events: []string{"hits"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.Event, Events: []string{"req"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "seconds", Kind: counters.Total, Events: []string{"req"}},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max, Events: []string{"req"}, Window: window},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "hits", Kind: counters.Event, Events: []string{"hits"}},
 		),
 	}, sdkmetric.WithCardinalityLimit(2*nSeries))
 
@@ -120,7 +120,7 @@ func TestLoad(t *testing.T) {
 			seen = iterations.Load()
 			name := fmt.Sprintf("tmp%d", i%3)
 			m.r.Unregister(name)
-			def := counters.Definition{Name: name, Kind: kinds[i%len(kinds)], Events: []string{"req", "hits"}, Window: time.Minute}
+			def := counters.Definition{By: []string{counters.AllAttributes}, Name: name, Kind: kinds[i%len(kinds)], Events: []string{"req", "hits"}, Window: time.Minute}
 			if err := m.r.Register(def); err != nil {
 				errs <- err
 				return

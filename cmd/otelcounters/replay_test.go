@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/otelcounters/otelcounters/counters"
+	"github.com/otelcounters/otelcounters/report"
 )
 
 // runTool runs the tool as main would, with stdin as standard input.
@@ -144,7 +147,7 @@ func TestReplayTickAlignment(t *testing.T) {
 }
 
 func TestReplayNestingWithoutIDs(t *testing.T) {
-	config := "counters:\n  - {name: mx, kind: max, events: [db]}\n  - {name: mn, kind: min, events: [db]}\n  - {name: n, kind: count, events: [db]}\n"
+	config := "counters:\n  - {name: mx, kind: max, events: [db], by: all}\n  - {name: mn, kind: min, events: [db], by: all}\n  - {name: n, kind: count, events: [db], by: all}\n"
 	// Starts without id pair with ends innermost first, per event name
 	// and attributes: the GET block is its own stack.
 	trace := `{"t": 1, "event": "db", "type": "start"}
@@ -163,7 +166,7 @@ func TestReplayNestingWithoutIDs(t *testing.T) {
 }
 
 func TestReplayIDsAcrossInterleaving(t *testing.T) {
-	config := "counters:\n  - {name: avg, kind: average_time, events: [req]}\n  - {name: mx, kind: max, events: [req]}\n  - {name: mn, kind: min, events: [req]}\n"
+	config := "counters:\n  - {name: avg, kind: average_time, events: [req], by: [m]}\n  - {name: mx, kind: max, events: [req], by: [m]}\n  - {name: mn, kind: min, events: [req], by: [m]}\n"
 	// a1 and a2 overlap without nesting: only ids pair them right.
 	trace := `{"t": 1, "event": "req", "type": "start", "id": "a1", "attrs": {"m": "GET"}}
 {"t": 2, "event": "req", "type": "start", "id": "a2"}
@@ -358,9 +361,78 @@ func TestRunDispatch(t *testing.T) {
 // second so that the reference's arithmetic is exact.
 type refEvent struct {
 	t8    int64
-	event string // "v" (values), "req" (timed), "hit" (occurrences)
-	attr  string // value of the attribute m, or "" for none
+	event string            // "v" (values), "req" (timed), "hit" (occurrences)
+	attrs map[string]string // the measurement's attributes
 	value float64
+}
+
+// refAttrs are the attributes of the random traces and their values.
+var refAttrs = []struct {
+	key    string
+	values []string
+}{
+	{"m", []string{"GET", "POST"}},
+	{"route", []string{"/", "/users/{id}", "/static"}},
+	{"port", []string{"80", "8080"}},
+}
+
+// refSelection is a counter's attribute selection in the random traces.
+type refSelection struct {
+	by, without []string // by [*]: every attribute; neither: one series
+}
+
+// yaml returns the selection as the configuration file writes it.
+func (s refSelection) yaml() string {
+	switch {
+	case len(s.by) == 1 && s.by[0] == counters.AllAttributes:
+		return ", by: all"
+	case len(s.by) > 0:
+		return ", by: [" + strings.Join(s.by, ", ") + "]"
+	case len(s.without) > 0:
+		return ", without: [" + strings.Join(s.without, ", ") + "]"
+	}
+	return ""
+}
+
+// key returns the report key of the series that a measurement with attrs
+// belongs to.
+func (s refSelection) key(name string, attrs map[string]string) string {
+	var kvs []attribute.KeyValue
+	for k, v := range attrs {
+		keep := len(s.by) == 1 && s.by[0] == counters.AllAttributes ||
+			slices.Contains(s.by, k) ||
+			len(s.without) > 0 && !slices.Contains(s.without, k)
+		if keep {
+			kvs = append(kvs, attribute.String(k, v))
+		}
+	}
+	return report.Key(name, attribute.NewSet(kvs...))
+}
+
+// randomSelection picks none, all, a few attributes to keep (sometimes one
+// no measurement has) or a few to drop.
+func randomSelection(rng *rand.Rand) refSelection {
+	some := func() []string {
+		var names []string
+		for _, a := range refAttrs {
+			if rng.IntN(2) == 0 {
+				names = append(names, a.key)
+			}
+		}
+		if len(names) == 0 || rng.IntN(5) == 0 {
+			names = append(names, "zone")
+		}
+		return names
+	}
+	switch rng.IntN(4) {
+	case 1:
+		return refSelection{by: []string{counters.AllAttributes}}
+	case 2:
+		return refSelection{by: some()}
+	case 3:
+		return refSelection{without: some()}
+	}
+	return refSelection{}
 }
 
 // refCounters are the counters of the random traces.
@@ -390,9 +462,9 @@ var refCounters = []struct {
 // in its slot or later) for more than twice the window, as the reader
 // forgets it; a counter with no series reports its empty value under its
 // name.
-func reference(evs []refEvent, w8, slot8, r8 int64) map[string]any {
+func reference(evs []refEvent, sels []refSelection, w8, slot8, r8 int64) map[string]any {
 	out := map[string]any{"__collection_time__": float64(r8) / 8}
-	for _, c := range refCounters {
+	for ci, c := range refCounters {
 		type acc struct {
 			n, sum, all, allN float64
 			mx, mn            float64
@@ -404,10 +476,11 @@ func reference(evs []refEvent, w8, slot8, r8 int64) map[string]any {
 			if e.event != c.event || e.t8 > r8 {
 				continue
 			}
-			a := series[e.attr]
+			key := sels[ci].key(c.name, e.attrs)
+			a := series[key]
 			if a == nil {
 				a = &acc{}
-				series[e.attr] = a
+				series[key] = a
 			}
 			a.last = max(a.last, e.t8)
 			x := e.value
@@ -431,14 +504,10 @@ func reference(evs []refEvent, w8, slot8, r8 int64) map[string]any {
 		}
 		windowed := c.kind.Windowed()
 		reported := false
-		for attr, a := range series {
+		for key, a := range series {
 			lastSlotEnd := (a.last + slot8 - 1) / slot8 * slot8
-			if windowed && attr != "" && r8-lastSlotEnd > 2*w8 {
+			if windowed && key != c.name && r8-lastSlotEnd > 2*w8 {
 				continue
-			}
-			key := c.name
-			if attr != "" {
-				key += `{m="` + attr + `"}`
 			}
 			out[key] = refValue(c.kind, a.n, a.sum, a.mx, a.mn, a.all, a.allN > 0, w8, r8)
 			reported = true
@@ -485,7 +554,9 @@ func refValue(k counters.Kind, n, sum, mx, mn, all float64, seen bool, w8, r8 in
 // TestReplayMatchesReference runs random traces through the tool and
 // compares every report with the brute-force reference. Values and times
 // are multiples of 1/8 and report times multiples of the slot width, where
-// the windows are exact.
+// the windows are exact. Measurements carry random attribute sets and each
+// counter a random attribute selection, so the reference also checks that
+// series aggregate exactly over the attributes they leave out.
 func TestReplayMatchesReference(t *testing.T) {
 	traces := 200
 	if testing.Short() {
@@ -520,16 +591,33 @@ func TestReplayMatchesReference(t *testing.T) {
 		}
 		var lines []line
 		var evs []refEvent
-		attrs := func(a string) string {
-			if a == "" {
+		attrs := func(a map[string]string) string {
+			if len(a) == 0 {
 				return ""
 			}
-			return `, "attrs": {"m": "` + a + `"}`
+			b, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return `, "attrs": ` + string(b)
+		}
+		randomAttrs := func() map[string]string {
+			a := map[string]string{}
+			for _, ra := range refAttrs {
+				if rng.IntN(3) > 0 {
+					a[ra.key] = ra.values[rng.IntN(len(ra.values))]
+				}
+			}
+			return a
+		}
+		sels := make([]refSelection, len(refCounters))
+		for i := range sels {
+			sels[i] = randomSelection(rng)
 		}
 		ts := func(t8 int64) string { return num(float64(t8) / 8) }
 		for i := range rng.IntN(60) {
 			t8 := 1 + rng.Int64N(span8)
-			attr := []string{"", "", "GET", "POST"}[rng.IntN(4)]
+			attr := randomAttrs()
 			switch rng.IntN(3) {
 			case 0:
 				v := float64(rng.Int64N(816)-16) / 8
@@ -566,12 +654,12 @@ func TestReplayMatchesReference(t *testing.T) {
 
 		var cfg strings.Builder
 		fmt.Fprintf(&cfg, "tick: %s\ncounters:\n", ts(tick8))
-		for _, c := range refCounters {
+		for i, c := range refCounters {
 			window := ""
 			if c.kind.Windowed() {
 				window = fmt.Sprintf(", window: %ds", wSec)
 			}
-			fmt.Fprintf(&cfg, "  - {name: %s, kind: %s, events: [%s]%s}\n", c.name, c.kind, c.event, window)
+			fmt.Fprintf(&cfg, "  - {name: %s, kind: %s, events: [%s]%s%s}\n", c.name, c.kind, c.event, window, sels[i].yaml())
 		}
 		cfgPath := writeFile(t, dir, "c.yaml", cfg.String())
 		code, out, errs := runTool(trace.String(), "replay", "--config", cfgPath, "--at", strings.Join(at, ","), "-")
@@ -587,7 +675,7 @@ func TestReplayMatchesReference(t *testing.T) {
 			if err := json.Unmarshal([]byte(outLines[i]), &got); err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}
-			want := reference(evs, w8, slot8, r)
+			want := reference(evs, sels, w8, slot8, r)
 			if !equalMaps(got, want) {
 				failures++
 				t.Errorf("seed %d (tick %s s, window %d s, slot %s s), report at %s:\n got  %v\n want %v\nconfig:\n%s\ntrace:\n%s",

@@ -153,7 +153,7 @@ func TestForReader(t *testing.T) {
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	r := reader.New(reader.WithManualTicks(), reader.WithTick(time.Second), reader.WithClock(clock),
-		reader.WithCounters(counters.Definition{Name: "size", Kind: counters.Max}))
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "size", Kind: counters.Max}))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 	defer func() { _ = mp.Shutdown(context.Background()) }()
 	hist, err := mp.Meter("test").Float64Histogram("size")

@@ -28,8 +28,8 @@ func Example() {
 		reader.WithManualTicks(), reader.WithTick(time.Second),
 		reader.WithClock(func() time.Time { return now }),
 		reader.WithCounters(
-			counters.Definition{Name: "request_time", Kind: counters.AverageTime, Events: []string{"request.duration"}, Window: time.Minute},
-			counters.Definition{Name: "request_max", Kind: counters.Max, Events: []string{"request.duration"}, Window: time.Minute},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "request_time", Kind: counters.AverageTime, Events: []string{"request.duration"}, Window: time.Minute},
+			counters.Definition{By: []string{counters.AllAttributes}, Name: "request_max", Kind: counters.Max, Events: []string{"request.duration"}, Window: time.Minute},
 		),
 	)
 	existing := sdkmetric.NewManualReader(sdkmetric.WithProducer(windowproducer.New(r)))
@@ -67,7 +67,7 @@ func Example() {
 func ExampleWithEmptyValue() {
 	ctx := context.Background()
 	r := reader.New(reader.WithManualTicks(), reader.WithCounters(
-		counters.Definition{Name: "queue_max", Kind: counters.Max, Events: []string{"queue.length"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "queue_max", Kind: counters.Max, Events: []string{"queue.length"}},
 	))
 	existing := sdkmetric.NewManualReader(sdkmetric.WithProducer(windowproducer.New(r, windowproducer.WithEmptyValue(-1))))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(resource.Empty()), sdkmetric.WithReader(r), sdkmetric.WithReader(existing))
@@ -99,7 +99,7 @@ func ExampleInExport() {
 	r := reader.New(
 		reader.WithManualTicks(), reader.WithTick(time.Second),
 		reader.WithClock(func() time.Time { return now }),
-		reader.WithCounters(counters.Definition{Name: "requests_per_second", Kind: counters.Frequency, Events: []string{"requests"}, Window: time.Minute}),
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "requests_per_second", Kind: counters.Frequency, Events: []string{"requests"}, Window: time.Minute}),
 		reader.WithExporter(exp, time.Minute),
 		windowproducer.InExport(),
 	)

@@ -70,11 +70,11 @@ var (
 func TestProduceKinds(t *testing.T) {
 	var c clock
 	r, m := newReader(t, &c, reader.WithCounters(
-		counters.Definition{Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}, Window: time.Minute},
-		counters.Definition{Name: "req_rate", Kind: counters.Frequency, Events: []string{"req"}, Window: 10 * time.Second},
-		counters.Definition{Name: "req_max", Kind: counters.Max, Events: []string{"req"}},
-		counters.Definition{Name: "req_count", Kind: counters.Count, Events: []string{"req"}, Window: 1500 * time.Millisecond},
-		counters.Definition{Name: "bytes_total", Kind: counters.Total, Events: []string{"bytes"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}, Window: time.Minute},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_rate", Kind: counters.Frequency, Events: []string{"req"}, Window: 10 * time.Second},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_max", Kind: counters.Max, Events: []string{"req"}},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_count", Kind: counters.Count, Events: []string{"req"}, Window: 1500 * time.Millisecond},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "bytes_total", Kind: counters.Total, Events: []string{"bytes"}},
 	))
 	ctx := context.Background()
 	req, _ := m.Float64Histogram("req", metric.WithUnit("s"))
@@ -139,10 +139,10 @@ func TestProduceKinds(t *testing.T) {
 func TestProduceEmpty(t *testing.T) {
 	var c clock
 	r, _ := newReader(t, &c, reader.WithCounters(
-		counters.Definition{Name: "avg", Kind: counters.Average},
-		counters.Definition{Name: "max", Kind: counters.Max},
-		counters.Definition{Name: "total", Kind: counters.Total},
-		counters.Definition{Name: "sum", Kind: counters.WindowSum},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "avg", Kind: counters.Average},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "max", Kind: counters.Max},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "total", Kind: counters.Total},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "sum", Kind: counters.WindowSum},
 	))
 	value := func(ms map[string]metricdata.Metrics, name string) float64 {
 		pts := ms[name].Data.(metricdata.Gauge[float64]).DataPoints
@@ -207,7 +207,7 @@ func TestProduceGroupingAndOptions(t *testing.T) {
 // Producing never collects: the interval in progress stays the windows'.
 func TestProduceDoesNotConsume(t *testing.T) {
 	var c clock
-	r, m := newReader(t, &c, reader.WithCounters(counters.Definition{Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}}))
+	r, m := newReader(t, &c, reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}}))
 	ctx := context.Background()
 	ev, _ := m.Int64Counter("ev")
 	p := windowproducer.New(r)
@@ -232,7 +232,7 @@ func TestInExport(t *testing.T) {
 	exp := &chanExporter{exports: make(chan metricdata.ResourceMetrics, 10)}
 	var c clock
 	r, m := newReader(t, &c,
-		reader.WithCounters(counters.Definition{Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}}),
+		reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}}),
 		reader.WithExporter(exp, time.Second),
 		windowproducer.InExport(windowproducer.WithPrefix("w.")),
 	)
@@ -286,7 +286,7 @@ func (e *chanExporter) Shutdown(context.Context) error   { return nil }
 // Producers, ticks and recording run concurrently (run with -race).
 func TestProduceConcurrentSafe(t *testing.T) {
 	var c clock
-	r, m := newReader(t, &c, reader.WithCounters(counters.Definition{Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}}))
+	r, m := newReader(t, &c, reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "n", Kind: counters.WindowSum, Events: []string{"ev"}}))
 	ev, _ := m.Int64Counter("ev")
 	p := windowproducer.New(r)
 	ctx := context.Background()
@@ -367,7 +367,7 @@ func TestProducePercentiles(t *testing.T) {
 // and the default quantiles.
 func TestProducePercentilesFromReader(t *testing.T) {
 	var c clock
-	r, m := newReader(t, &c, reader.WithCounters(counters.Definition{Name: "lat", Kind: counters.Percentiles, Events: []string{"req"}}))
+	r, m := newReader(t, &c, reader.WithCounters(counters.Definition{By: []string{counters.AllAttributes}, Name: "lat", Kind: counters.Percentiles, Events: []string{"req"}}))
 	ctx := context.Background()
 	req, _ := m.Float64Histogram("req", metric.WithUnit("s"))
 	for i := 1; i <= 100; i++ {
