@@ -55,7 +55,7 @@ func TestDocsExamples(t *testing.T) {
 	if len(cfgs) == len(yamls)+len(jsons) && !reflect.DeepEqual(cfgs[0], cfgs[len(cfgs)-1]) {
 		t.Errorf("%s: the YAML and JSON examples differ:\n%+v\n%+v", doc, cfgs[0], cfgs[len(cfgs)-1])
 	}
-	if len(cfgs) > 0 && (len(cfgs[0].Counters) != 5 || !cfgs[0].Defaults.Selects("http.server.request.duration") || cfgs[0].Defaults.Selects("db.pool.internal")) {
+	if len(cfgs) > 0 && (len(cfgs[0].Counters) != 6 || !cfgs[0].Defaults.Selects("http.server.request.duration") || cfgs[0].Defaults.Selects("db.pool.internal")) {
 		t.Errorf("%s: the first example reads as %+v", doc, cfgs[0])
 	}
 }

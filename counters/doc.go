@@ -9,9 +9,11 @@
 // # Model
 //
 // A [Counter] is a registered counter's layout, made by [New] from a
-// [Definition]. It makes one [Series] per attribute set. Every tick the owner
-// adds to each series the [Sample] of the interval that just ended, and at
-// report time asks each series for its [Value].
+// [Definition]. It makes a [Series] for each set of attributes its owner
+// keeps (the definition's By and Without say which; package reader
+// selects). Every tick the owner adds to each series the [Sample] of the
+// interval that just ended, and at report time asks each series for its
+// [Value].
 //
 // # Window precision
 //

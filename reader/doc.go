@@ -23,11 +23,17 @@
 //
 // Counters are registered and unregistered at run time, one per name; several
 // may listen to one event (an instrument name) and one to several events.
-// Each attribute set of an event is a series with its own window, reported
-// as name{k="v",...}. A windowed series idle for twice its window is
-// forgotten; running totals and last values are kept. Past the series limit
-// (default 2000 per counter) further attribute sets share the series
-// otel.metric.overflow="true".
+// A counter's attribute selection (counters.Definition's By and Without)
+// decides its series: by default one, reported under the counter's name and
+// aggregated over every attribute; with By or Without one per combination of
+// the attributes kept, reported as name{k="v",...}. Selection happens at the
+// tick, when the interval's data points are added to the windows, and
+// aggregates exactly: counts and sums add, extremes combine, histograms merge
+// bucket-wise, last values take the newest. A windowed series with
+// attributes idle for twice its window is forgotten; running totals, last
+// values and the plain series are kept. Past the series limit (default 2000
+// per counter, counted after selection) further attribute sets share the
+// series otel.metric.overflow="true".
 //
 // # Reporters
 //
