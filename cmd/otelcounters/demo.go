@@ -67,14 +67,17 @@ length of each request); the window reader turns that into
 
   requests_time            average time per request, in seconds (5 minutes)
   requests_frequency       requests per second (5 minutes)
+  requests_data_len        total length of the requests since the start, in bytes
   requests_data_len_avg    average length of a request, in bytes (--window)
   requests_data_len_total  total length of the requests (--window)
   requests_data_len_max    longest request (--window)
   requests_data_len_min    shortest request (--window)
 
-A built-in load generator keeps it busy. Every report is logged to stdout
-("<counter> <value>") and written to the JSON file PyCounters' munin helper
-reads. Ctrl-C stops it early, with a final report.
+The first three are the tutorial's counters, under the tutorial's names: its
+munin graph configuration plots them unchanged. A built-in load generator
+keeps it busy. Every report is logged to stdout ("<counter> <value>") and
+written to the JSON file PyCounters' munin helper reads. Ctrl-C stops it
+early, with a final report.
 
 Flags (one dash or two):
 `)
@@ -156,8 +159,11 @@ func demo(ctx context.Context, c *demoConfig, stdout io.Writer) error {
 	}
 	data := []string{"requests_data_len"}
 	mp, err := bridge.NewMeterProvider(
-		// The tutorial's step 6: four counters on one event, over 900 s.
 		bridge.WithCounters(
+			// The tutorial's step 4: the total of the data processed, the
+			// counter its munin graph requests_total_data plots.
+			counters.Definition{Name: "requests_data_len", Kind: counters.Total},
+			// Its step 6: four counters on the same event, over 900 s.
 			counters.Definition{Name: "requests_data_len_avg", Kind: counters.Average, Events: data, Window: c.window},
 			counters.Definition{Name: "requests_data_len_total", Kind: counters.WindowSum, Events: data, Window: c.window},
 			counters.Definition{Name: "requests_data_len_max", Kind: counters.Max, Events: data, Window: c.window},

@@ -35,7 +35,7 @@ func (b *syncBuffer) String() string {
 }
 
 var demoCounters = []string{
-	"requests_time", "requests_frequency",
+	"requests_time", "requests_frequency", "requests_data_len",
 	"requests_data_len_avg", "requests_data_len_total", "requests_data_len_max", "requests_data_len_min",
 }
 
@@ -111,6 +111,11 @@ func TestDemo(t *testing.T) {
 		}
 		if v := vals["requests_data_len_min"][n-1]; v < 1 {
 			t.Errorf("shortest request %v bytes, want at least 1", v)
+		}
+		// Three seconds are well inside the 15 minute window: the total
+		// since the start is the window's.
+		if a, b := vals["requests_data_len"][n-1], vals["requests_data_len_total"][n-1]; a != b {
+			t.Errorf("requests_data_len %v, requests_data_len_total %v: want the same", a, b)
 		}
 		if v := vals["requests_time"][n-1]; v > 1 {
 			t.Errorf("an upper-casing takes %v s on average", v)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -435,4 +436,45 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestMuninRunTutorial runs the demo, then the tutorial's munin graph
+// configuration, unchanged, through munin-run on the demo's JSON file:
+// every graph gets a number.
+func TestMuninRunTutorial(t *testing.T) {
+	testenv.NeedsProcesses(t)
+	runPath := muninTool(t, "munin-run")
+	bin := buildPlugin(t)
+	s := newMuninSite(t, bin, false)
+	graphs, err := os.ReadFile("../../examples/otelhttp/munin-graphs.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.write(t, "graphs.yaml", string(graphs), 0o644)
+	jsonPath := filepath.Join(s.reports, "demo.json")
+	s.write(t, "plugin-conf.d/"+muninPluginName, fmt.Sprintf("[%s]\nenv.%s %s\nenv.%s %s\n", muninPluginName,
+		muninConfigEnv, filepath.Join(s.root, "graphs.yaml"), muninReportEnv, jsonPath), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "demo", "--duration", "2s", "--report-interval", "500ms", "--json", jsonPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	if out, errs := muninRun(t, runPath, s, "config"); !strings.Contains(out, "multigraph requests_total_data\n") || errs != "" {
+		t.Errorf("config:\n%s\nstderr:\n%s", out, errs)
+	}
+	fetch, errs := muninRun(t, runPath, s)
+	if errs != "" {
+		t.Errorf("fetch stderr: %s", errs)
+	}
+	re := regexp.MustCompile(`(?m)^multigraph requests_per_sec\nrequests_frequency\.value ([0-9.e+-]+)\nmultigraph requests_time\nrequests_time\.value ([0-9.e+-]+)\nmultigraph requests_total_data\nrequests_data_len\.value ([0-9.e+-]+)\n$`)
+	m := re.FindStringSubmatch(fetch)
+	if m == nil {
+		t.Fatalf("fetch, want a number for each of the tutorial's graphs:\n%s", fetch)
+	}
+	for i, name := range []string{"requests_frequency", "requests_time", "requests_data_len"} {
+		if v, err := strconv.ParseFloat(m[i+1], 64); err != nil || !(v > 0) {
+			t.Errorf("%s.value %s, want a positive number", name, m[i+1])
+		}
+	}
 }
