@@ -41,11 +41,21 @@
 //	Value       average       (mean value over the window)
 //
 // A counter of that name that already exists, of any kind, is kept. [Auto]
-// switches the automatic counter off or picks another kind or window, for
-// every call ([WithAuto]) or for the call that first meets a name (a
-// trailing Auto argument; later calls for that name cannot change it).
-// Start and End report events only, as report_start/report_end did: they
-// add no counter.
+// switches the automatic counter off or picks another kind, window or
+// attribute selection, for every name ([WithAuto]) or for one
+// ([WithAutoFor]). Start and End report events only, as
+// report_start/report_end did: they add no counter.
+//
+// # Attributes
+//
+// Every shortcut takes OpenTelemetry's options after its arguments, as the
+// instrument calls do: s.Count(ctx, "hits", metric.WithAttributes(...)).
+// The attributes reach the instrument, and so every reader and exporter of
+// the provider. The automatic counter follows the rules of every counter
+// (counters.Definition's By and Without): by default it has one series,
+// under the event's name, aggregated over the attributes; an Auto with By
+// or Without keeps series per attribute. A call without options allocates
+// nothing.
 //
 // # Timing
 //

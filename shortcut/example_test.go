@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelcounters/otelcounters/counters"
@@ -57,13 +59,17 @@ func ExampleAuto() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 	defer mp.Shutdown(ctx)
 	_ = r.Register(counters.Definition{Name: "bytes_out", Kind: counters.Total})
-	s := shortcut.New(mp.Meter("server"), r)
+	s := shortcut.New(mp.Meter("server"), r,
+		shortcut.WithAutoFor("bytes_in", shortcut.Auto{Kind: counters.Max}),
+		shortcut.WithAutoFor("queue_depth", shortcut.Auto{Off: true}),
+		shortcut.WithAutoFor("cache_miss", shortcut.Auto{Window: 15 * time.Minute}),
+	)
 
-	s.Value(ctx, "bytes_out", 512)                                           // kept: total
-	s.Value(ctx, "bytes_in", 256, shortcut.Auto{Kind: counters.Max})         // changed
-	s.Value(ctx, "queue_depth", 3, shortcut.Auto{Off: true})                 // none
-	s.Occurrence(ctx, "cache_miss", shortcut.Auto{Window: 15 * time.Minute}) // frequency over 15 minutes
-	s.Count(ctx, "logins")                                                   // event
+	s.Value(ctx, "bytes_out", 512)  // kept: total
+	s.Value(ctx, "bytes_in", 256)   // changed: max
+	s.Value(ctx, "queue_depth", 3)  // none
+	s.Occurrence(ctx, "cache_miss") // frequency over 15 minutes
+	s.Count(ctx, "logins")          // event
 
 	for _, d := range r.Counters() {
 		fmt.Println(d.Name, d.Kind, d.Window)
@@ -105,4 +111,32 @@ func ExampleShortcuts_Start() {
 	fmt.Println("upload_max", v.V, "has upload counter:", r.Has("upload"))
 	// Output:
 	// upload_max 3 has upload counter: false
+}
+
+// Shortcuts take OpenTelemetry's measurement options. Attributes given with
+// metric.WithAttributes reach the instrument (and every reader of the
+// provider); the automatic counter has one series under the event's name
+// unless its Auto selects attributes, as any counter does.
+func ExampleShortcuts_attributes() {
+	ctx := context.Background()
+	r := reader.New(reader.WithManualTicks())
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	defer mp.Shutdown(ctx)
+	s := shortcut.New(mp.Meter("server"), r,
+		shortcut.WithAutoFor("route_hits", shortcut.Auto{Kind: counters.Event, By: []string{"route"}}))
+
+	for _, route := range []string{"/", "/users", "/users"} {
+		attrs := metric.WithAttributes(attribute.String("route", route), attribute.Int("port", 8080))
+		s.Count(ctx, "hits", attrs)
+		s.Count(ctx, "route_hits", attrs)
+	}
+
+	rep, _ := r.Report(ctx)
+	for _, v := range rep.Values {
+		fmt.Println(v.Key, v.V)
+	}
+	// Output:
+	// hits 3
+	// route_hits{route="/"} 1
+	// route_hits{route="/users"} 2
 }

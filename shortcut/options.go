@@ -20,12 +20,18 @@ type Auto struct {
 	// Window is the window of a windowed kind; zero means
 	// counters.DefaultWindow.
 	Window time.Duration
+	// By and Without select the attributes that make the counter's series,
+	// as in counters.Definition: with neither (the default), attributes
+	// given with metric.WithAttributes are aggregated over and the counter
+	// has one series under the event's name.
+	By, Without []string
 }
 
 type config struct {
-	auto   Auto
-	now    func() time.Time
-	handle func(error)
+	auto    Auto
+	autoFor map[string]Auto
+	now     func() time.Time
+	handle  func(error)
 }
 
 func newConfig(opts []Option) config {
@@ -48,6 +54,21 @@ func (f optionFunc) apply(c config) config { return f(c) }
 func WithAuto(a Auto) Option {
 	return optionFunc(func(c config) config {
 		c.auto = a
+		return c
+	})
+}
+
+// WithAutoFor sets the automatic counter of the event name, for whichever
+// shortcut meets it first (PyCounters' auto_add_counter on one call). It
+// wins over [WithAuto] for that name.
+func WithAutoFor(name string, a Auto) Option {
+	return optionFunc(func(c config) config {
+		m := make(map[string]Auto, len(c.autoFor)+1)
+		for k, v := range c.autoFor {
+			m[k] = v
+		}
+		m[name] = a
+		c.autoFor = m
 		return c
 	})
 }

@@ -108,21 +108,21 @@ func New(meter metric.Meter, reg Registry, opts ...Option) *Shortcuts {
 
 // get returns the entry of name for shortcut k, creating it (and its
 // automatic counter) on first use.
-func (s *Shortcuts) get(k kind, name string, auto []Auto) *entry {
+func (s *Shortcuts) get(k kind, name string) *entry {
 	i := fastIndex(name)
 	if sl := s.fast[k][i].Load(); sl != nil && sl.name == name {
 		return sl.e
 	}
-	return s.lookup(k, i, name, auto)
+	return s.lookup(k, i, name)
 }
 
-func (s *Shortcuts) lookup(k kind, i int, name string, auto []Auto) *entry {
+func (s *Shortcuts) lookup(k kind, i int, name string) *entry {
 	var e *entry
 	if m := s.cache[k].Load(); m != nil {
 		e = (*m)[name]
 	}
 	if e == nil {
-		e = s.create(k, name, auto)
+		e = s.create(k, name)
 	}
 	if s.fast[k][i].Load() == nil {
 		s.fast[k][i].CompareAndSwap(nil, &slot{name: name, e: e})
@@ -130,7 +130,7 @@ func (s *Shortcuts) lookup(k kind, i int, name string, auto []Auto) *entry {
 	return e
 }
 
-func (s *Shortcuts) create(k kind, name string, auto []Auto) *entry {
+func (s *Shortcuts) create(k kind, name string) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cache[k].Load()
@@ -141,7 +141,7 @@ func (s *Shortcuts) create(k kind, name string, auto []Auto) *entry {
 	}
 	// The counter comes before the instrument: a view that adds default
 	// counters to instruments without any (package bridge) then sees it.
-	s.register(k, name, auto)
+	s.register(k, name)
 	e := &entry{s: s, name: name}
 	var err error
 	switch k {
@@ -179,15 +179,15 @@ func (s *Shortcuts) create(k kind, name string, auto []Auto) *entry {
 
 // register adds the automatic counter of shortcut k for name, unless it is
 // off or a counter of that name exists.
-func (s *Shortcuts) register(k kind, name string, auto []Auto) {
+func (s *Shortcuts) register(k kind, name string) {
 	a := s.cfg.auto
-	if len(auto) > 0 {
-		a = auto[len(auto)-1]
+	if x, ok := s.cfg.autoFor[name]; ok {
+		a = x
 	}
 	if s.reg == nil || a.Off || kindInfo[k].def == 0 {
 		return
 	}
-	def := counters.Definition{Name: name, Kind: kindInfo[k].def, Window: a.Window}
+	def := counters.Definition{Name: name, Kind: kindInfo[k].def, Window: a.Window, By: a.By, Without: a.Without}
 	if a.Kind != 0 {
 		def.Kind = a.Kind
 	}
@@ -197,37 +197,38 @@ func (s *Shortcuts) register(k kind, name string, auto []Auto) {
 	}
 }
 
-// Count records one occurrence of the event name (an Int64Counter's Add(1))
-// and, on first use, adds an event counter: the running total of calls
-// (PyCounters' count). Deferred, it counts at the end of the block.
-func (s *Shortcuts) Count(ctx context.Context, name string, auto ...Auto) {
-	s.get(kCount, name, auto).ctr.Add(ctx, 1)
+// Count records one occurrence of the event name (an Int64Counter's Add(1),
+// with opts, such as metric.WithAttributes) and, on first use, adds an event
+// counter: the running total of calls (PyCounters' count). Deferred, it
+// counts at the end of the block.
+func (s *Shortcuts) Count(ctx context.Context, name string, opts ...metric.AddOption) {
+	s.get(kCount, name).ctr.Add(ctx, 1, opts...)
 }
 
-// Frequency records one occurrence of the event name and, on first use,
-// adds a frequency counter: calls per second over the window (PyCounters'
-// frequency). Deferred, it counts at the end of the block.
-func (s *Shortcuts) Frequency(ctx context.Context, name string, auto ...Auto) {
-	s.get(kFrequency, name, auto).ctr.Add(ctx, 1)
+// Frequency records one occurrence of the event name, with opts, and, on
+// first use, adds a frequency counter: calls per second over the window
+// (PyCounters' frequency). Deferred, it counts at the end of the block.
+func (s *Shortcuts) Frequency(ctx context.Context, name string, opts ...metric.AddOption) {
+	s.get(kFrequency, name).ctr.Add(ctx, 1, opts...)
 }
 
-// Occurrence records one occurrence of the event name and, on first use,
-// adds a frequency counter (PyCounters' occurrence).
-func (s *Shortcuts) Occurrence(ctx context.Context, name string, auto ...Auto) {
-	s.get(kOccurrence, name, auto).ctr.Add(ctx, 1)
+// Occurrence records one occurrence of the event name, with opts, and, on
+// first use, adds a frequency counter (PyCounters' occurrence).
+func (s *Shortcuts) Occurrence(ctx context.Context, name string, opts ...metric.AddOption) {
+	s.get(kOccurrence, name).ctr.Add(ctx, 1, opts...)
 }
 
 // Value records v for the event name (a Float64Histogram) and, on first use,
 // adds an average counter: the mean value over the window (PyCounters'
 // value). A NaN or infinite v is not recorded and is reported to the error
 // handler; negative values are recorded as they are.
-func (s *Shortcuts) Value(ctx context.Context, name string, v float64, auto ...Auto) {
-	e := s.get(kValue, name, auto)
+func (s *Shortcuts) Value(ctx context.Context, name string, v float64, opts ...metric.RecordOption) {
+	e := s.get(kValue, name)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		s.cfg.handle(fmt.Errorf("otelcounters: shortcut Value, event %q: %v is not a number that can be counted; not recorded", name, v))
 		return
 	}
-	e.hist.Record(ctx, v)
+	e.hist.Record(ctx, v, opts...)
 }
 
 // Time starts timing the event name and, on first use, adds an average_time
@@ -236,9 +237,9 @@ func (s *Shortcuts) Value(ctx context.Context, name string, v float64, auto ...A
 //
 //	t := s.Time(ctx, "requests_time")
 //	defer t.Stop()
-func (s *Shortcuts) Time(ctx context.Context, name string, auto ...Auto) Timer {
-	e := s.get(kTime, name, auto)
-	return Timer{e: e, ctx: ctx, start: s.now()}
+func (s *Shortcuts) Time(ctx context.Context, name string, opts ...metric.RecordOption) Timer {
+	e := s.get(kTime, name)
+	return Timer{e: e, ctx: ctx, opts: opts, start: s.now()}
 }
 
 // now reads the clock; time.Now directly unless WithClock gave another.
@@ -251,8 +252,8 @@ func (s *Shortcuts) now() time.Time {
 
 // TimeFunc runs f and records its duration as Time does, also when f
 // panics (the panic goes on). It returns f's error.
-func (s *Shortcuts) TimeFunc(ctx context.Context, name string, f func() error, auto ...Auto) error {
-	t := s.Time(ctx, name, auto...)
+func (s *Shortcuts) TimeFunc(ctx context.Context, name string, f func() error, opts ...metric.RecordOption) error {
+	t := s.Time(ctx, name, opts...)
 	defer t.Stop()
 	return f()
 }
@@ -260,9 +261,9 @@ func (s *Shortcuts) TimeFunc(ctx context.Context, name string, f func() error, a
 // Start starts timing the event name without adding any counter
 // (PyCounters' report_start). End the returned Timer with [Shortcuts.End]
 // or [Timer.Stop], from any goroutine.
-func (s *Shortcuts) Start(ctx context.Context, name string) Timer {
-	e := s.get(kStart, name, nil)
-	return Timer{e: e, ctx: ctx, start: s.now()}
+func (s *Shortcuts) Start(ctx context.Context, name string, opts ...metric.RecordOption) Timer {
+	e := s.get(kStart, name)
+	return Timer{e: e, ctx: ctx, opts: opts, start: s.now()}
 }
 
 // End records the timing t started (PyCounters' report_end) and marks it

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelcounters/otelcounters/counters"
@@ -174,12 +176,15 @@ func TestExistingCounterIsKept(t *testing.T) {
 }
 
 func TestAutoChoices(t *testing.T) {
-	g := newRig(t)
+	g := newRig(t,
+		shortcut.WithAutoFor("off", shortcut.Auto{Off: true}),
+		shortcut.WithAutoFor("total", shortcut.Auto{Kind: counters.Total}),
+		shortcut.WithAutoFor("windowed", shortcut.Auto{Kind: counters.WindowSum, Window: 10 * time.Second}))
 	ctx := g.ctx
-	g.s.Value(ctx, "off", 1, shortcut.Auto{Off: true})
-	g.s.Value(ctx, "total", 2, shortcut.Auto{Kind: counters.Total})
-	g.s.Value(ctx, "total", 3) // later calls cannot change the counter
-	g.s.Count(ctx, "windowed", shortcut.Auto{Kind: counters.WindowSum, Window: 10 * time.Second})
+	g.s.Value(ctx, "off", 1)
+	g.s.Value(ctx, "total", 2)
+	g.s.Value(ctx, "total", 3)
+	g.s.Count(ctx, "windowed")
 	if g.r.Has("off") {
 		t.Error("Auto{Off: true} added a counter")
 	}
@@ -195,17 +200,17 @@ func TestAutoChoices(t *testing.T) {
 		t.Errorf("total = %v, want 5", v)
 	}
 
-	off := newRig(t, shortcut.WithAuto(shortcut.Auto{Off: true}))
+	off := newRig(t, shortcut.WithAuto(shortcut.Auto{Off: true}), shortcut.WithAutoFor("f", shortcut.Auto{}))
 	tm := off.s.Time(ctx, "t")
 	tm.Stop()
 	off.s.Count(ctx, "c")
 	if n := len(off.r.Counters()); n != 0 {
 		t.Errorf("WithAuto(Off) still added %d counters", n)
 	}
-	// A call may still ask for one.
-	off.s.Frequency(ctx, "f", shortcut.Auto{})
+	// A name may still ask for one.
+	off.s.Frequency(ctx, "f")
 	if !off.r.Has("f") {
-		t.Error("a call's own Auto did not override WithAuto")
+		t.Error("WithAutoFor did not override WithAuto")
 	}
 }
 
@@ -387,8 +392,8 @@ func TestBadValues(t *testing.T) {
 }
 
 func TestRegistrationErrorIsReported(t *testing.T) {
-	g := newRig(t)
-	g.s.Value(g.ctx, "bad_window", 1, shortcut.Auto{Window: -time.Second})
+	g := newRig(t, shortcut.WithAutoFor("bad_window", shortcut.Auto{Window: -time.Second}))
+	g.s.Value(g.ctx, "bad_window", 1)
 	errs := g.errors()
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `"bad_window"`) || !strings.Contains(errs[0].Error(), "negative window") {
 		t.Errorf("errors = %v", errs)
@@ -465,5 +470,65 @@ func TestDynamicNames(t *testing.T) {
 		if want := float64(3 * (i%3 + 1)); !ok || v.V != want {
 			t.Fatalf("%s = %+v, want %v", key, v.Value, want)
 		}
+	}
+}
+
+// Attributes reach the instruments; the automatic counters aggregate over
+// them unless their Auto selects some, by the rules of every counter.
+func TestAttributes(t *testing.T) {
+	g := newRig(t,
+		shortcut.WithAutoFor("by_route", shortcut.Auto{By: []string{"route"}}),
+		shortcut.WithAutoFor("without_port", shortcut.Auto{Without: []string{"port"}}),
+		shortcut.WithAutoFor("bad", shortcut.Auto{By: []string{"a"}, Without: []string{"b"}}))
+	ctx := g.ctx
+	at := func(route string, port int) metric.MeasurementOption {
+		return metric.WithAttributes(attribute.String("route", route), attribute.Int("port", port))
+	}
+	for i, route := range []string{"/a", "/b", "/a", "/a"} {
+		o := at(route, 8000+i)
+		tm := g.s.Time(ctx, "time", o)
+		g.advance(time.Duration(i+1) * time.Millisecond)
+		tm.Stop()
+		if err := g.s.TimeFunc(ctx, "by_route", func() error { g.advance(time.Millisecond); return nil }, o); err != nil {
+			t.Fatal(err)
+		}
+		g.s.Value(ctx, "value", float64(i), o)
+		g.s.Count(ctx, "without_port", o)
+		g.s.Frequency(ctx, "freq", o)
+		g.s.Occurrence(ctx, "occ", o)
+		st := g.s.Start(ctx, "time", o) // no counter of its own
+		g.s.End(&st)
+		g.s.Count(ctx, "bad", o)
+	}
+	g.tickFor(time.Second)
+	rep := g.report()
+	for key, want := range map[string]float64{
+		"time":                     0.0025 / 2, // (1+2+3+4) ms and four Start/End of no time, / 8
+		`by_route{route="/a"}`:     0.001,
+		`by_route{route="/b"}`:     0.001,
+		"value":                    1.5,
+		`without_port{route="/a"}`: 3,
+		`without_port{route="/b"}`: 1,
+		"freq":                     4 / 1.014, // over the 1.014 s since the start
+		"occ":                      4 / 1.014,
+	} {
+		v, ok := rep.Lookup(key)
+		if !ok {
+			t.Errorf("%s not in the report: %v", key, rep.Values)
+			continue
+		}
+		if math.Abs(v.V-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", key, v.V, want)
+		}
+	}
+	for _, name := range []string{"time", "value", "freq", "occ"} {
+		for _, v := range rep.Values {
+			if v.Counter == name && v.Key != name {
+				t.Errorf("%s has a series %s: the default is one series", name, v.Key)
+			}
+		}
+	}
+	if errs := g.errors(); len(errs) != 1 || !strings.Contains(errs[0].Error(), `"bad"`) || !strings.Contains(errs[0].Error(), "by and without both given") {
+		t.Errorf("errors = %v, want one naming the bad Auto", errs)
 	}
 }

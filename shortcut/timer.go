@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 )
 
 var errZeroTimer = errors.New("otelcounters: shortcut: stop of a Timer that was never started (zero Timer)")
@@ -18,6 +19,7 @@ var errZeroTimer = errors.New("otelcounters: shortcut: stop of a Timer that was 
 type Timer struct {
 	e       *entry
 	ctx     context.Context
+	opts    []metric.RecordOption // attributes, recorded at Stop
 	start   time.Time
 	stopped bool
 }
@@ -43,6 +45,6 @@ func (t *Timer) Stop() time.Duration {
 	} else {
 		d = s.cfg.now().Sub(t.start)
 	}
-	t.e.hist.Record(t.ctx, d.Seconds())
+	t.e.hist.Record(t.ctx, d.Seconds(), t.opts...)
 	return d
 }
