@@ -266,7 +266,7 @@ func TestParseErrors(t *testing.T) {
 		{"default_counters: {only: [a]}\n", "t.yaml:1: default_counters.only: unknown key (want one of enabled, include, exclude)"},
 		// JSON, with its lines.
 		{"{\n  \"counters\": [\n    {\"name\": \"a\",\n     \"kind\": \"Foo\"}\n  ]\n}\n", "t.yaml:4: counters[0].kind: " + kindErr.Error()},
-		{"{\"tick\": 5}\n{\"tick\": 6}\n", "t.yaml:1: syntax error: ..."},
+		{"{\"tick\": 5}\n{\"tick\": 6}\n", "t.yaml:2: syntax error: ..."},
 		{"{\n  \"tick\": \"5s\",\n  \"tick\": \"6s\"\n}\n", "t.yaml:3: tick: duplicate key (first at line 2)"},
 		{"{\n  \"counters\": [{\"name\": \"a\", \"kind\": \"max\", \"window_size\": \"900\"}]\n}\n", `t.yaml:2: counters[0].window_size: want a number, got "900"`},
 	} {
@@ -477,6 +477,26 @@ func TestAttributeSelection(t *testing.T) {
 		_, err := config.Parse([]byte(src), "s.yaml")
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q) = %v, want an error containing %q", src, err, want)
+		}
+	}
+}
+
+// A syntax error names the line it is on, the first line too.
+func TestSyntaxErrorLines(t *testing.T) {
+	for src, want := range map[string]string{
+		"a: b: c\n":                   "y.yaml:1: syntax error: mapping values are not allowed in this context",
+		"tick: 5s\ncounters: [a, b\n": "y.yaml:2: syntax error: did not find expected ',' or ']'",
+		"tick: 5s\ncounters:\n  - {name: a, kind: max\n": "y.yaml:3: syntax error: did not find expected ',' or '}'",
+		"tick: 5s\n\tcounters: x\n":                      "y.yaml:2: syntax error: found a tab character that violates indentation",
+		"tick: 5s\ncounters:\n  - name: \"abc\n":         "y.yaml:3: syntax error: found unexpected end of stream",
+		"tick: 1\n  x: 2\n":                              "y.yaml:2: syntax error: mapping values are not allowed in this context",
+		"counters:\n  - name: a\n   kind: max\n":         "y.yaml:2: syntax error: did not find expected '-' indicator", // where the list begins
+		"counters:\n- a\n b\n- c\n  d: e\n":              "y.yaml:5: syntax error: mapping values are not allowed in this context",
+		"tick: [1\n":                                     "y.yaml:1: syntax error: did not find expected ',' or ']'",
+	} {
+		_, err := config.Parse([]byte(src), "y.yaml")
+		if err == nil || err.Error() != want {
+			t.Errorf("Parse(%q) = %v, want %s", src, err, want)
 		}
 	}
 }

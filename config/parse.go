@@ -55,14 +55,14 @@ func parse(data []byte, source string) (cfg *Config, err error) {
 		if errors.Is(err, io.EOF) {
 			return &Config{}, nil
 		}
-		return nil, syntaxError(source, err)
+		return nil, syntaxError(source, data, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
 		return nil, &Error{Source: source, Line: extra.Line, Err: errors.New("more than one YAML document")}
 	case !errors.Is(err, io.EOF):
-		return nil, syntaxError(source, err)
+		return nil, syntaxError(source, data, err)
 	}
 	d := &decoder{source: source, budget: nodeBudget}
 	cfg = d.config(&doc)
@@ -77,14 +77,38 @@ func parse(data []byte, source string) (cfg *Config, err error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntaxError turns the YAML parser's message into an [*Error] with its line.
-func syntaxError(source string, err error) error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{Source: source, Line: line, Err: fmt.Errorf("syntax error: %s", m[2])}
+// parserProblems are the problems of the YAML parser (as opposed to its
+// scanner), whose line numbers it gives from 0.
+var parserProblems = []string{
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+	"did not find expected key",
+	"did not find expected node content",
+	"found undefined tag handle",
+}
+
+// syntaxError turns the YAML parser's message into an [*Error] with its
+// line. The parser leaves out "line 1" (it leaves out line numbers that are
+// 0 inside it) and counts its own problems' lines from 0.
+// A problem at the end of the input is put on its last line.
+func syntaxError(source string, data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		if slices.Contains(parserProblems, msg) {
+			line++
+		}
 	}
-	return &Error{Source: source, Err: fmt.Errorf("syntax error: %s", strings.TrimPrefix(msg, "yaml: "))}
+	last := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		last++
+	}
+	line = max(1, min(line, last))
+	return &Error{Source: source, Line: line, Err: fmt.Errorf("syntax error: %s", msg)}
 }
 
 func (d *decoder) full() bool { return len(d.errs) >= maxErrors || d.budget < 0 }
