@@ -116,7 +116,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 func demoMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, c := demoFlags(stderr)
 	if err := fs.Parse(args); err != nil {
-		return 2 // the flag package has said what is wrong, or printed the usage
+		return parseStatus(err) // the flag package has said what is wrong, or printed the usage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otelcounters demo: unexpected argument %q\n", fs.Arg(0))

@@ -26,8 +26,9 @@
 //
 // # Exit status
 //
-// 0 when the command did its job, 1 when it failed at run time (a write
-// error, a peer that went away), 2 for bad usage or bad input (flags, a
-// configuration file, a trace). Messages go to standard error; standard
+// 0 when the command did its job or help was asked for (-h, --help,
+// otelcounters help), 1 when it failed at run time (a write error, a peer
+// that went away), 2 for bad usage or bad input (flags, a configuration
+// file, a trace). Messages go to standard error; standard
 // output carries only the command's output.
 package main

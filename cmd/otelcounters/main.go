@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,8 +29,8 @@ func isToolName(argv0 string) bool {
 }
 
 // command is one subcommand. Its run function gets the arguments after the
-// command's name and returns the exit status: 0 done, 1 failed, 2 bad usage
-// or input (including -h, which prints the command's usage on stderr).
+// command's name and returns the exit status: 0 done (or -h, which prints
+// the command's usage on stderr), 1 failed, 2 bad usage or input.
 type command struct {
 	name    string
 	summary string
@@ -58,9 +60,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if c, ok := lookup(args[1]); ok {
 				return c.run([]string{"-h"}, stdin, stdout, stderr)
 			}
+			fmt.Fprintf(stderr, "otelcounters: unknown command %q\n\n", args[1])
+			usage(stderr)
+			return 2
 		}
 		usage(stderr)
-		return 2
+		return 0 // asked for: Go's convention, as the flag package's
 	}
 	c, ok := lookup(args[0])
 	if !ok {
@@ -69,6 +74,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+// parseStatus is the exit status of a command whose flags did not parse:
+// 0 when they asked for help (the usage is printed), 2 for misuse.
+func parseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 func lookup(name string) (command, bool) {

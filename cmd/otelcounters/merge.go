@@ -38,7 +38,7 @@ func runMerge(args []string, _ io.Reader, _, stderr io.Writer) int {
 	pidCheck := fs.Bool("pid-check", true, "leave out the reports of dead processes (turn off when the writers run in another pid namespace)")
 	verbose := fs.Bool("v", false, "say what was done with each report, and which keys could not be merged")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otelcounters merge: unexpected argument %q\n", fs.Arg(0))

@@ -135,7 +135,7 @@ func TestMergeErrors(t *testing.T) {
 		{[]string{"--dir", dir, "--out", out, "--max-age", "soon"}, 2, "--max-age"},
 		{[]string{"--dir", dir, "--out", out, "extra"}, 2, "unexpected argument"},
 		{[]string{"--dir", dir, "--out", filepath.Join(dir, "missing", "m.json")}, 1, "missing"},
-		{[]string{"-h"}, 2, "usage: otelcounters merge"},
+		{[]string{"-h"}, 0, "usage: otelcounters merge"},
 	} {
 		code, _, stderr := runTool("", append([]string{"merge"}, c.args...)...)
 		if code != c.code || !strings.Contains(stderr, c.want) {

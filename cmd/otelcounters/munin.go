@@ -92,7 +92,7 @@ func muninMain(args []string, env muninEnv, stdout, stderr io.Writer) int {
 	pidCheck := fs.String("pid-check", "", "")
 	category := fs.String("category", "", "")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	s, err := muninSetup(env, *config, *reportPath, *maxAge, *pidCheck)
 	if err != nil {

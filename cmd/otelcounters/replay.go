@@ -64,7 +64,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return 2
+			return parseStatus(err)
 		}
 		if fs.NArg() == 0 {
 			break

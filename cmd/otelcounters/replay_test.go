@@ -339,20 +339,30 @@ func TestReplayBadInput(t *testing.T) {
 }
 
 func TestRunDispatch(t *testing.T) {
+	// Help asked for exits 0, as Go's flag package does; misuse exits 2.
 	for _, tc := range []struct {
 		args []string
+		code int
 		want string
 	}{
-		{nil, "usage: otelcounters <command>"},
-		{[]string{"help"}, "usage: otelcounters <command>"},
-		{[]string{"--help"}, "  replay "},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"help", "replay"}, "usage: otelcounters replay --config FILE"},
-		{[]string{"replay", "-h"}, "-every N"},
+		{nil, 2, "usage: otelcounters <command>"},
+		{[]string{"help"}, 0, "usage: otelcounters <command>"},
+		{[]string{"--help"}, 0, "  replay "},
+		{[]string{"-h"}, 0, "  replay "},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"help", "replay"}, 0, "usage: otelcounters replay --config FILE"},
+		{[]string{"replay", "-h"}, 0, "-every N"},
+		{[]string{"replay", "--help"}, 0, "-every N"},
+		{[]string{"replay", "--no-such-flag"}, 2, "-every N"},
+		{[]string{"demo", "-h"}, 0, "Usage: otelcounters demo"},
+		{[]string{"munin", "--help"}, 0, "usage: otelcounters munin"},
+		{[]string{"merge", "-help"}, 0, "usage: otelcounters merge"},
+		{[]string{"serve", "-h"}, 0, "usage: otelcounters serve"},
 	} {
 		code, out, errs := runTool("", tc.args...)
-		if code != 2 || out != "" || !strings.Contains(errs, tc.want) {
-			t.Errorf("%q: status %d, stdout %q, stderr %q; want 2, nothing, %q", tc.args, code, out, errs, tc.want)
+		if code != tc.code || out != "" || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want %d, nothing, %q", tc.args, code, out, errs, tc.code, tc.want)
 		}
 	}
 }

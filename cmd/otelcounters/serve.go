@@ -49,7 +49,7 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 	maxAge := fs.String("max-age", "900", "leave out reports older than this `age`: seconds or a duration (15m); 0: no limit")
 	pidCheck := fs.Bool("pid-check", true, "leave out the reports of dead processes (turn off when the writers run in another pid namespace)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otelcounters serve: unexpected argument %q\n", fs.Arg(0))

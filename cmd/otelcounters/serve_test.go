@@ -118,7 +118,6 @@ func TestServeErrors(t *testing.T) {
 		{[]string{"--dir", dir, "--addr", "127.0.0.1:-1"}, "--addr"},
 		{[]string{"--dir", dir, "--max-age", "x"}, "--max-age"},
 		{[]string{"--dir", dir, "extra"}, "unexpected argument"},
-		{[]string{"-h"}, "usage: otelcounters serve"},
 	} {
 		var stderr strings.Builder
 		code := serveMain(context.Background(), c.args, &stderr, nil)
