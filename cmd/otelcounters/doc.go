@@ -13,8 +13,9 @@
 //     See docs/replay.md.
 //   - munin: a munin plugin graphing a JSON report file, or a folder of
 //     per-process reports, from a graph configuration in PyCounters' format.
-//     Called under any name other than otelcounters (a symlink in munin's
-//     plugin folder), the binary is that plugin. See docs/munin.md.
+//     Called as otelcounters_<anything> (a symlink in munin's plugin
+//     folder), or by munin under any name but otelcounters, the binary is
+//     that plugin; under every other name it is the tool. See docs/munin.md.
 //   - merge: merge the fresh per-process reports of a folder into one JSON
 //     report by PyCounters' merge rules. See docs/multiprocess.md.
 //   - serve: serve the merged reports of a folder as JSON over HTTP, and as

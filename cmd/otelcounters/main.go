@@ -10,22 +10,34 @@ import (
 	"strings"
 )
 
-func main() { os.Exit(dispatch(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
+func main() { os.Exit(dispatch(os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)) }
 
-// dispatch runs the tool, or the munin plugin when the binary is called under
-// another name: munin runs a plugin through a symlink named after the plugin,
-// with the plugin's command (config, fetch, ...) as the only argument.
-func dispatch(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(argv) > 0 && !isToolName(argv[0]) {
+// muninPluginPrefix starts the names under which the binary is the munin
+// plugin, by munin's convention for plugins named after their target
+// (if_eth0, otelcounters_myapp).
+const muninPluginPrefix = "otelcounters_"
+
+// dispatch runs the munin plugin when munin runs the binary as a plugin
+// (munin runs a plugin through a symlink named after it, with the plugin's
+// command, config or fetch, as the only argument), and the tool otherwise:
+// under any name, so that a binary built as oc is the tool too.
+func dispatch(argv []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(argv) > 0 && isPluginName(argv[0], getenv) {
 		return runMunin(argv[1:], stdin, stdout, stderr)
 	}
 	return run(argv[1:], stdin, stdout, stderr)
 }
 
-// isToolName reports whether the binary was called as otelcounters (or
-// otelcounters.exe).
-func isToolName(argv0 string) bool {
-	return strings.TrimSuffix(filepath.Base(argv0), ".exe") == "otelcounters"
+// isPluginName reports whether the binary called as argv0 is the munin
+// plugin: named otelcounters_<anything>, or run by munin (munin-run and
+// munin-node set MUNIN_PLUGSTATE for every plugin) under a name other than
+// otelcounters itself, which a wrapper script calls as "otelcounters munin".
+func isPluginName(argv0 string, getenv func(string) string) bool {
+	name := strings.TrimSuffix(filepath.Base(argv0), ".exe")
+	if name == "otelcounters" {
+		return false
+	}
+	return strings.HasPrefix(name, muninPluginPrefix) || getenv("MUNIN_PLUGSTATE") != ""
 }
 
 // command is one subcommand. Its run function gets the arguments after the
