@@ -134,7 +134,7 @@ func muninMain(args []string, env muninEnv, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "autoconf":
-		fmt.Fprintln(stdout, muninAutoconf(s))
+		fmt.Fprintln(stdout, muninAutoconf(s, env))
 		return 0
 	case "suggest":
 		return 0 // not a wildcard plugin: nothing to suggest
@@ -282,7 +282,9 @@ func noFreshReport(path string, res *host.Result, now time.Time) string {
 }
 
 // muninAutoconf answers munin's autoconf: whether the plugin can work here.
-func muninAutoconf(s muninSettings) string {
+// A report that is stale or not written yet can become fresh; one that is
+// not a report (corrupt, or not JSON) needs someone to look.
+func muninAutoconf(s muninSettings, env muninEnv) string {
 	if _, err := muninPlugin(s.config); err != nil {
 		return "no (" + oneLine(err.Error()) + ")"
 	}
@@ -291,6 +293,20 @@ func muninAutoconf(s muninSettings) string {
 	}
 	if _, err := os.Stat(s.report); err != nil {
 		return "no (" + oneLine(err.Error()) + ")"
+	}
+	res, err := host.Read(s.report, s.readOptions(env)...)
+	if err != nil {
+		return "no (" + oneLine(err.Error()) + ")"
+	}
+	var invalid *host.Source
+	for i := range res.Sources {
+		if res.Sources[i].Status != host.Invalid {
+			return "yes"
+		}
+		invalid = &res.Sources[i]
+	}
+	if invalid != nil {
+		return "no (" + oneLine(invalid.Err.Error()) + ")"
 	}
 	return "yes"
 }
