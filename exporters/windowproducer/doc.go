@@ -42,23 +42,24 @@
 //
 // A counter with nothing in its window (an average, maximum or minimum with
 // no event; an event or total counter before its first event) has no value:
-// PyCounters' None, null in the JSON file. Its point is still exported, with
-// the value NaN, which OTLP carries and Prometheus stores as a gap in the
-// graph. Dropping the point instead would make series vanish from one export
-// to the next whenever a window is empty, which breaks scrapes and alerts
-// that expect them (VictoriaMetrics/metrics #120); exporting 0 would claim an
-// average duration or a maximum that never happened. For a backend that
-// rejects NaN, [WithEmptyValue] sets another number. Frequency, window_sum
-// and count read 0 when empty, as they do in every other report.
+// PyCounters' None, null in the JSON file. By default its point is left out
+// of the export, so that every exporter takes the data: stdoutmetric encodes
+// with encoding/json, which has no NaN, and one NaN fails its whole export.
+// [WithEmptyValue] keeps the point with a number instead: math.NaN() for
+// OTLP backends that draw NaN as a gap and keep the series (Prometheus), so
+// that series do not come and go with empty windows (VictoriaMetrics/metrics
+// #120), or a number the backend knows to mean "none". Not 0: it would claim
+// an average duration or a maximum that never happened. Frequency,
+// window_sum and count read 0 when empty, as they do in every other report.
 //
 // # Percentiles
 //
 // A percentiles counter becomes a Summary (both OTLP exporters encode it):
 // one point per series with the counter's quantiles, and the count and sum
 // of the measurements in the window (the sum is the window mean times the
-// count). An empty window gives count 0, sum 0 and NaN (or the
-// [WithEmptyValue] number) for every quantile, as Prometheus' own summaries
-// do. Every other kind is a gauge.
+// count). An empty window gives count 0, sum 0 and no quantiles (with
+// [WithEmptyValue], its number for every quantile, as Prometheus' own
+// summaries give NaN). Every other kind is a gauge.
 //
 // # Concurrency
 //

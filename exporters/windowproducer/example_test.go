@@ -60,10 +60,36 @@ func Example() {
 	// {"Resource":null,"ScopeMetrics":[{"Scope":{"Name":"shop","Version":"","SchemaURL":"","Attributes":null},"Metrics":[{"Name":"request.duration","Description":"","Unit":"s","Data":{"DataPoints":[{"Attributes":[],"StartTime":"0001-01-01T00:00:00Z","Time":"0001-01-01T00:00:00Z","Count":3,"Bounds":[1],"BucketCounts":[3,0],"Min":0.25,"Max":0.75,"Sum":1.5}],"Temporality":"CumulativeTemporality"}}]},{"Scope":{"Name":"github.com/otelcounters/otelcounters/exporters/windowproducer","Version":"","SchemaURL":"","Attributes":null},"Metrics":[{"Name":"request_max","Description":"max over the last 60s (otelcounters)","Unit":"","Data":{"DataPoints":[{"Attributes":[{"Key":"otelcounters.kind","Value":{"Type":"STRING","Value":"max"}},{"Key":"otelcounters.window","Value":{"Type":"STRING","Value":"60s"}}],"StartTime":"0001-01-01T00:00:00Z","Time":"0001-01-01T00:00:00Z","Value":0.75}]}},{"Name":"request_time","Description":"average_time over the last 60s (otelcounters)","Unit":"s","Data":{"DataPoints":[{"Attributes":[{"Key":"otelcounters.kind","Value":{"Type":"STRING","Value":"average_time"}},{"Key":"otelcounters.window","Value":{"Type":"STRING","Value":"60s"}}],"StartTime":"0001-01-01T00:00:00Z","Time":"0001-01-01T00:00:00Z","Value":0.5}]}}]}]}
 }
 
-// An empty window has no value: NaN by default, which OTLP and Prometheus
-// carry. stdoutmetric encodes with encoding/json, which has no NaN and fails
-// the whole export on one, so with stdoutmetric (OTEL_METRICS_EXPORTER=console)
-// give empty values a number.
+// An empty window has no value, and by default no point: every exporter
+// takes that, stdoutmetric (which cannot encode NaN) included. Here the
+// maximum of an empty window is left out and the frequency, 0 when empty,
+// is there.
+func ExampleNew_emptyWindow() {
+	ctx := context.Background()
+	r := reader.New(reader.WithManualTicks(), reader.WithCounters(
+		counters.Definition{Name: "queue_max", Kind: counters.Max, Events: []string{"queue.length"}},
+		counters.Definition{Name: "queue_rate", Kind: counters.Frequency, Events: []string{"queue.length"}},
+	))
+	existing := sdkmetric.NewManualReader(sdkmetric.WithProducer(windowproducer.New(r)))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(resource.Empty()), sdkmetric.WithReader(r), sdkmetric.WithReader(existing))
+	defer mp.Shutdown(ctx)
+
+	exp, _ := stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout), stdoutmetric.WithoutTimestamps())
+	var rm metricdata.ResourceMetrics
+	if err := existing.Collect(ctx, &rm); err != nil {
+		fmt.Println(err)
+	}
+	if err := exp.Export(ctx, &rm); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// {"Resource":null,"ScopeMetrics":[{"Scope":{"Name":"github.com/otelcounters/otelcounters/exporters/windowproducer","Version":"","SchemaURL":"","Attributes":null},"Metrics":[{"Name":"queue_rate","Description":"frequency over the last 300s (otelcounters)","Unit":"1/s","Data":{"DataPoints":[{"Attributes":[{"Key":"otelcounters.kind","Value":{"Type":"STRING","Value":"frequency"}},{"Key":"otelcounters.window","Value":{"Type":"STRING","Value":"300s"}}],"StartTime":"0001-01-01T00:00:00Z","Time":"0001-01-01T00:00:00Z","Value":0}]}}]}]}
+}
+
+// With WithEmptyValue an empty window keeps its point, with the number
+// given: math.NaN() for OTLP backends that draw it as a gap (stdoutmetric
+// cannot encode NaN and fails the whole export on one), or a number such
+// as -1 that the backend knows to mean "none".
 func ExampleWithEmptyValue() {
 	ctx := context.Background()
 	r := reader.New(reader.WithManualTicks(), reader.WithCounters(

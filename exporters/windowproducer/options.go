@@ -1,15 +1,14 @@
 package windowproducer
 
-import "math"
-
 type config struct {
-	prefix string
-	units  map[string]string
-	empty  float64
+	prefix   string
+	units    map[string]string
+	empty    float64
+	hasEmpty bool // WithEmptyValue: export empty values as empty
 }
 
 func newConfig(opts []Option) config {
-	c := config{empty: math.NaN(), units: map[string]string{}}
+	c := config{units: map[string]string{}}
 	for _, o := range opts {
 		c = o.apply(c)
 	}
@@ -47,12 +46,14 @@ func WithUnit(counter, unit string) Option {
 	})
 }
 
-// WithEmptyValue sets the number exported for a counter that has no value
-// (an empty window), for backends that reject NaN, the default. See the
+// WithEmptyValue exports a series that has no value (an empty window) as
+// the number v, where by default its point is left out: math.NaN() for
+// OTLP backends that draw NaN as a gap and keep the series (stdoutmetric
+// cannot encode NaN), or a number the backend knows to mean "none". See the
 // package doc on empty windows before choosing 0.
 func WithEmptyValue(v float64) Option {
 	return optionFunc(func(c config) config {
-		c.empty = v
+		c.empty, c.hasEmpty = v, true
 		return c
 	})
 }

@@ -94,6 +94,9 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 		}
 		switch d := ms[j].Data.(type) {
 		case metricdata.Gauge[float64]:
+			if !v.OK && !p.cfg.hasEmpty {
+				continue // no value: no point
+			}
 			d.DataPoints = append(d.DataPoints, metricdata.DataPoint[float64]{
 				Attributes: pointAttrs(v),
 				Time:       rep.Time,
@@ -111,7 +114,9 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 				d.DataPoints = append(d.DataPoints, metricdata.SummaryDataPoint{Attributes: pointAttrs(v), Time: rep.Time})
 			}
 			pt := &d.DataPoints[n]
-			if v.Quantile > 0 {
+			if v.Quantile > 0 && !v.OK && !p.cfg.hasEmpty {
+				// An empty window: count 0, no quantiles.
+			} else if v.Quantile > 0 {
 				pt.QuantileValues = append(pt.QuantileValues, metricdata.QuantileValue{Quantile: v.Quantile, Value: p.cfg.number(v.Value)})
 			} else if v.OK {
 				pt.Count = v.Count
@@ -120,14 +125,24 @@ func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 			ms[j].Data = d
 		}
 	}
+	kept := ms[:0]
 	for _, m := range ms {
-		if d, ok := m.Data.(metricdata.Summary); ok {
+		switch d := m.Data.(type) {
+		case metricdata.Summary:
 			for _, pt := range d.DataPoints {
 				slices.SortFunc(pt.QuantileValues, func(a, b metricdata.QuantileValue) int { return cmp.Compare(a.Quantile, b.Quantile) })
 			}
+		case metricdata.Gauge[float64]:
+			if len(d.DataPoints) == 0 {
+				continue // every series empty
+			}
 		}
+		kept = append(kept, m)
 	}
-	return []metricdata.ScopeMetrics{{Scope: instrumentation.Scope{Name: ScopeName}, Metrics: ms}}, nil
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	return []metricdata.ScopeMetrics{{Scope: instrumentation.Scope{Name: ScopeName}, Metrics: kept}}, nil
 }
 
 type summaryKey struct {

@@ -134,8 +134,8 @@ func TestProduceKinds(t *testing.T) {
 	}
 }
 
-// An empty counter keeps its point, NaN by default or the number given;
-// counting kinds read 0 when empty, as in every report.
+// An empty counter has no point by default, NaN or another number with
+// WithEmptyValue; counting kinds read 0 when empty, as in every report.
 func TestProduceEmpty(t *testing.T) {
 	var c clock
 	r, _ := newReader(t, &c, reader.WithCounters(
@@ -151,7 +151,16 @@ func TestProduceEmpty(t *testing.T) {
 		}
 		return pts[0].Value
 	}
-	nan := produce(t, windowproducer.New(r))
+	plain := produce(t, windowproducer.New(r))
+	for _, name := range []string{"avg", "max", "total"} {
+		if m, ok := plain[name]; ok {
+			t.Errorf("empty %s exported by default: %+v", name, m)
+		}
+	}
+	if v := value(plain, "sum"); v != 0 {
+		t.Errorf("empty window sum = %v, want 0", v)
+	}
+	nan := produce(t, windowproducer.New(r, windowproducer.WithEmptyValue(math.NaN())))
 	for _, name := range []string{"avg", "max", "total"} {
 		if v := value(nan, name); !math.IsNaN(v) {
 			t.Errorf("empty %s = %v, want NaN", name, v)
@@ -328,7 +337,8 @@ func TestProduceConcurrentSafe(t *testing.T) {
 
 // A percentiles counter is a summary: per series its quantiles in order,
 // the count and the sum (mean × count); an empty series keeps its point
-// with count 0 and NaN quantiles.
+// with count 0 and no quantiles (the number of WithEmptyValue for each,
+// with that option).
 func TestProducePercentiles(t *testing.T) {
 	now := time.Unix(200, 0)
 	get := set(attribute.String("m", "GET"))
@@ -355,11 +365,18 @@ func TestProducePercentiles(t *testing.T) {
 				QuantileValues: []metricdata.QuantileValue{{Quantile: 0.5, Value: 0.4}, {Quantile: 0.9, Value: 0.8}, {Quantile: 0.99, Value: 0.9}}},
 		},
 	}}, got)
-	empty := produce(t, windowproducer.New(src))["lat"].Data.(metricdata.Summary).DataPoints[0]
+	empty := produce(t, windowproducer.New(src, windowproducer.WithEmptyValue(math.NaN())))["lat"].Data.(metricdata.Summary).DataPoints[0]
 	for _, q := range empty.QuantileValues {
 		if !math.IsNaN(q.Value) {
 			t.Errorf("empty series quantile %v = %v, want NaN", q.Quantile, q.Value)
 		}
+	}
+	if len(empty.QuantileValues) != 2 {
+		t.Errorf("empty series with WithEmptyValue: %d quantiles, want 2", len(empty.QuantileValues))
+	}
+	plain := produce(t, windowproducer.New(src))["lat"].Data.(metricdata.Summary).DataPoints[0]
+	if plain.Count != 0 || plain.Sum != 0 || len(plain.QuantileValues) != 0 {
+		t.Errorf("empty series by default: %+v, want count 0 and no quantiles", plain)
 	}
 }
 
