@@ -40,7 +40,11 @@
 //	Time        average_time  (mean seconds over the window)
 //	Value       average       (mean value over the window)
 //
-// A counter of that name that already exists, of any kind, is kept. [Auto]
+// A counter of that name that already exists, of any kind, is kept. If it
+// does not listen to the event (a configuration file's requests_time on the
+// event "request"), its value would stay empty and the shortcut's
+// measurements reach no counter of that name: the error handler is told
+// once, with both definitions. [Auto]
 // switches the automatic counter off or picks another kind, window or
 // attribute selection, for every name ([WithAuto]) or for one
 // ([WithAutoFor]). Start and End report events only, as

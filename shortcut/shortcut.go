@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -192,8 +193,31 @@ func (s *Shortcuts) register(k kind, name string) {
 		def.Kind = a.Kind
 	}
 	err := s.reg.Register(def)
-	if err != nil && !errors.Is(err, reader.ErrDuplicateCounter) {
+	switch {
+	case errors.Is(err, reader.ErrDuplicateCounter):
+		s.checkExisting(k, def)
+	case err != nil:
 		s.cfg.handle(fmt.Errorf("otelcounters: shortcut %s, event %q: automatic %s counter not added: %w", kindInfo[k].call, name, def.Kind, err))
+	}
+}
+
+// checkExisting says so when the counter named like the event, which is
+// kept, does not listen to the event: its value would stay empty, and the
+// shortcut's measurements would reach no counter of that name. The registry
+// tells only when it lists its counters, as a *reader.Reader does.
+func (s *Shortcuts) checkExisting(k kind, mine counters.Definition) {
+	lister, ok := s.reg.(interface{ Counters() []counters.Definition })
+	if !ok {
+		return
+	}
+	for _, d := range lister.Counters() {
+		if d.Name != mine.Name || slices.Contains(d.Events, mine.Name) {
+			continue
+		}
+		s.cfg.handle(fmt.Errorf("otelcounters: shortcut %s, event %q: the counter %q registered already (%s of events %q) does not listen to this event, "+
+			"so it will not count these measurements and the shortcut's own counter (%s of event %q) is not added: "+
+			"rename one, or add %q to the counter's events",
+			kindInfo[k].call, mine.Name, d.Name, d.Kind, d.Events, mine.Kind, mine.Name, mine.Name))
 	}
 }
 

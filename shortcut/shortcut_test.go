@@ -532,3 +532,34 @@ func TestAttributes(t *testing.T) {
 		t.Errorf("errors = %v, want one naming the bad Auto", errs)
 	}
 }
+
+// A counter named like a shortcut's event but listening to other events
+// (a file's requests_time on the event "request") is kept, and the
+// shortcut says that its measurements reach no counter of that name,
+// naming both definitions.
+func TestExistingCounterOnOtherEvents(t *testing.T) {
+	g := newRig(t)
+	if err := g.r.Register(counters.Definition{Name: "requests_time", Kind: counters.AverageTime, Events: []string{"request"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.r.Register(counters.Definition{Name: "requests_frequency", Kind: counters.Frequency, Events: []string{"requests_frequency", "other"}}); err != nil {
+		t.Fatal(err)
+	}
+	tm := g.s.Time(g.ctx, "requests_time")
+	tm.Stop()
+	tm = g.s.Time(g.ctx, "requests_time") // said once, at the first use
+	tm.Stop()
+	g.s.Frequency(g.ctx, "requests_frequency")
+	errs := g.errors()
+	if len(errs) != 1 {
+		t.Fatalf("errors = %v, want one", errs)
+	}
+	for _, want := range []string{`shortcut Time, event "requests_time"`, `(average_time of events ["request"])`, `(average_time of event "requests_time")`} {
+		if !strings.Contains(errs[0].Error(), want) {
+			t.Errorf("error %q does not say %q", errs[0], want)
+		}
+	}
+	if k := g.kind("requests_time"); k != counters.AverageTime {
+		t.Errorf("the existing counter is not kept: %v", k)
+	}
+}
