@@ -299,10 +299,9 @@ type point struct {
 }
 
 func (r *Reader) feedMetric(at time.Duration, m *metricdata.Metrics, l []*entry) {
-	timed := isDuration(m.Unit)
 	feed := func(p point) {
 		for _, e := range l {
-			r.feed(at, e, m.Name, timed, p)
+			r.feed(at, e, m.Name, m.Unit, p)
 		}
 	}
 	switch d := m.Data.(type) {
@@ -382,7 +381,7 @@ func isDuration(unit string) bool {
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // feed adds one data point to one counter, translated to what its kind reads.
-func (r *Reader) feed(at time.Duration, e *entry, event string, timed bool, p point) {
+func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 	kind := e.c.Kind()
 	if kind == counters.Percentiles {
 		r.feedPercentiles(at, e, event, p)
@@ -414,8 +413,16 @@ func (r *Reader) feed(at time.Duration, e *entry, event string, timed bool, p po
 		of := e.c.Definition().Of
 		if of == counters.OfAuto {
 			of = counters.OfSum
-			if timed && p.values && kind != counters.Total {
+			switch {
+			case isDuration(unit) && p.values && kind != counters.Total:
 				of = counters.OfCount
+			case p.values && kind == counters.Frequency:
+				// PyCounters' rule (value events add their value: bytes per
+				// second), which surprises on a latency histogram without a
+				// unit, where a rate of requests was meant: say it. Sums and
+				// totals of values are what the tutorial's step 6 wants.
+				e.warn(event, fmt.Sprintf("of auto adds up the values of this histogram, whose unit %q is not a duration; "+
+					"write of: count to count its measurements, or of: sum to keep the sums and silence this", unit))
 			}
 		}
 		if of == counters.OfCount && p.values {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -223,5 +224,35 @@ func TestSelectionPercentilesMerge(t *testing.T) {
 	}
 	if compared == 0 {
 		t.Fatal("nothing compared")
+	}
+}
+
+// A frequency counter with of: auto sums the values of a histogram without
+// a duration unit (PyCounters' rule for value events), and says so once; a
+// duration histogram, of: sum, of: count and totals need no word.
+func TestOfAutoSumsSaysSo(t *testing.T) {
+	log := captureErrors(t)
+	h := newHarness(t, []reader.Option{reader.WithCounters(
+		counters.Definition{Name: "rate", Kind: counters.Frequency, Events: []string{"latency"}},
+		counters.Definition{Name: "sums", Kind: counters.Frequency, Events: []string{"latency"}, Of: counters.OfSum},
+		counters.Definition{Name: "counted", Kind: counters.Frequency, Events: []string{"latency"}, Of: counters.OfCount},
+		counters.Definition{Name: "timed", Kind: counters.Frequency, Events: []string{"timed"}},
+		counters.Definition{Name: "total", Kind: counters.Total, Events: []string{"latency"}},
+		counters.Definition{Name: "window", Kind: counters.WindowSum, Events: []string{"latency"}},
+	)})
+	lat := h.f64Histogram("latency")
+	timed := h.f64Histogram("timed", metric.WithUnit("s"))
+	for range 3 {
+		lat.Record(h.ctx, 0.012)
+		timed.Record(h.ctx, 0.012)
+		h.ticks(1)
+	}
+	rep := h.report()
+	check(t, rep, "counted", num(1)) // 3 measurements in 3 s
+	if got := log.matching(`of auto adds up the values`); len(got) != 1 || !strings.Contains(got[0], `counter "rate", event "latency"`) || !strings.Contains(got[0], "of: count") {
+		t.Errorf("messages %q, want one about counter rate", got)
+	}
+	if n := len(log.all()); n != 1 {
+		t.Errorf("%d messages, want 1: %q", n, log.all())
 	}
 }
