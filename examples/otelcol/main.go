@@ -113,14 +113,15 @@ const (
 )
 
 // windowCounters are the counters the demo keeps, PyCounters' tutorial
-// counters on today's instruments.
+// counters on today's instruments, one series per route.
 func windowCounters() []counters.Definition {
+	by := []string{string(routeKey)}
 	return []counters.Definition{
-		{Name: "request_time", Kind: counters.AverageTime, Events: []string{durationName}},
-		{Name: "request_max", Kind: counters.Max, Events: []string{durationName}},
-		{Name: "request_count", Kind: counters.Count, Events: []string{durationName}},
-		{Name: "request_rate", Kind: counters.Frequency, Events: []string{durationName}},
-		{Name: "request_bytes_total", Kind: counters.Total, Events: []string{bodySizeName}},
+		{Name: "request_time", Kind: counters.AverageTime, Events: []string{durationName}, By: by},
+		{Name: "request_max", Kind: counters.Max, Events: []string{durationName}, By: by},
+		{Name: "request_count", Kind: counters.Count, Events: []string{durationName}, By: by},
+		{Name: "request_rate", Kind: counters.Frequency, Events: []string{durationName}, By: by},
+		{Name: "request_bytes_total", Kind: counters.Total, Events: []string{bodySizeName}, By: by},
 	}
 }
 
