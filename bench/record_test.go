@@ -33,13 +33,16 @@ func (nopExporter) ForceFlush(context.Context) error                          { 
 func (nopExporter) Shutdown(context.Context) error                            { return nil }
 
 // windowCounters are the tutorial's four window counters on one event, plus
-// a frequency: what a PyCounters user registers for a request timer.
+// a frequency: what a PyCounters user registers for a request timer. They
+// keep every attribute (a series per attribute set), as the peers' labelled
+// metrics do.
 func windowCounters(event string) []counters.Definition {
+	all := []string{counters.AllAttributes}
 	return []counters.Definition{
-		{Name: event + ".average", Kind: counters.AverageTime, Events: []string{event}},
-		{Name: event + ".frequency", Kind: counters.Frequency, Events: []string{event}},
-		{Name: event + ".max", Kind: counters.Max, Events: []string{event}},
-		{Name: event + ".min", Kind: counters.Min, Events: []string{event}},
+		{Name: event + ".average", Kind: counters.AverageTime, Events: []string{event}, By: all},
+		{Name: event + ".frequency", Kind: counters.Frequency, Events: []string{event}, By: all},
+		{Name: event + ".max", Kind: counters.Max, Events: []string{event}, By: all},
+		{Name: event + ".min", Kind: counters.Min, Events: []string{event}, By: all},
 	}
 }
 
