@@ -57,7 +57,8 @@
 //
 // An instrument gets them only if, when it is created, no registered counter
 // listens to its name; a counter of the same name that exists already is
-// kept. Values are in the instrument's unit (a histogram in ms averages in
+// kept. Like every counter without an attribute selection, each has one
+// series, under its name, aggregated over the instrument's attributes. Values are in the instrument's unit (a histogram in ms averages in
 // ms). Views see instrument names as created, before any other view renames
 // the stream; the window reader sees the stream's name.
 //
