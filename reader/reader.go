@@ -86,6 +86,7 @@ type entry struct {
 	empty    *counters.Series // read when the counter has no series yet
 	overflow *series
 	warned   map[string]bool // problems already sent to otel.Handle
+	summing  map[string]bool // events a frequency counter with of: auto was said to sum
 	order    []*series       // series sorted by key, rebuilt when stale
 	stale    bool            // series were added or removed since order
 }
@@ -416,11 +417,16 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 			switch {
 			case isDuration(unit) && p.values && kind != counters.Total:
 				of = counters.OfCount
-			case p.values && kind == counters.Frequency:
+			case p.values && kind == counters.Frequency && !e.summing[event]:
 				// PyCounters' rule (value events add their value: bytes per
 				// second), which surprises on a latency histogram without a
-				// unit, where a rate of requests was meant: say it. Sums and
-				// totals of values are what the tutorial's step 6 wants.
+				// unit, where a rate of requests was meant: say it, once.
+				// Sums and totals of values are what the tutorial's step 6
+				// wants.
+				if e.summing == nil {
+					e.summing = map[string]bool{}
+				}
+				e.summing[event] = true
 				e.warn(event, fmt.Sprintf("of auto adds up the values of this histogram, whose unit %q is not a duration; "+
 					"write of: count to count its measurements, or of: sum to keep the sums and silence this", unit))
 			}
