@@ -44,12 +44,15 @@ func newApp(t *testing.T) *app {
 	t.Helper()
 	// Report times that are not round numbers.
 	a := &app{now: time.Date(2026, 12, 4, 21, 7, 3, 417_000_000, time.UTC)}
+	// Every attribute set is a series (by: all), so that the page has many,
+	// and the hostile client name among their attributes.
+	all := []string{counters.AllAttributes}
 	a.r = reader.New(reader.WithManualTicks(), reader.WithTick(time.Second), reader.WithClock(func() time.Time { return a.now }),
 		reader.WithCounters(
-			counters.Definition{Name: "requests_time", Kind: counters.AverageTime, Events: []string{"http.server.request.duration"}, Window: time.Minute},
-			counters.Definition{Name: "requests_frequency", Kind: counters.Frequency, Events: []string{"http.server.request.duration"}, Window: time.Minute},
-			counters.Definition{Name: "request_latency", Kind: counters.Percentiles, Events: []string{"http.server.request.duration"}, Window: time.Minute},
-			counters.Definition{Name: "response_size_max", Kind: counters.Max, Events: []string{"http.server.response.body.size"}, Window: time.Minute},
+			counters.Definition{Name: "requests_time", Kind: counters.AverageTime, Events: []string{"http.server.request.duration"}, Window: time.Minute, By: all},
+			counters.Definition{Name: "requests_frequency", Kind: counters.Frequency, Events: []string{"http.server.request.duration"}, Window: time.Minute, By: all},
+			counters.Definition{Name: "request_latency", Kind: counters.Percentiles, Events: []string{"http.server.request.duration"}, Window: time.Minute, By: all},
+			counters.Definition{Name: "response_size_max", Kind: counters.Max, Events: []string{"http.server.response.body.size"}, Window: time.Minute, By: all},
 			// A window of one tick: empty in a round without slow work.
 			counters.Definition{Name: "slow_work", Kind: counters.Max, Events: []string{"app.slow_work"}, Window: time.Second},
 		))

@@ -39,7 +39,7 @@ func TestServePage(t *testing.T) {
 	b := newBrowser(t)
 	dir := t.TempDir()
 	r := reader.New(reader.WithManualTicks(),
-		reader.WithCounters(counters.Definition{Name: "jobs_time", Kind: counters.AverageTime, Events: []string{"job.duration"}, Window: time.Minute}))
+		reader.WithCounters(counters.Definition{Name: "jobs_time", Kind: counters.AverageTime, Events: []string{"job.duration"}, Window: time.Minute, By: []string{"queue"}}))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	rep, err := host.NewReporter(dir, "worker")
