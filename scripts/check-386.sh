@@ -34,11 +34,40 @@ export GOARCH=386
 go vet ./...
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-# -v, for the list of skipped tests; the log is printed whole on failure.
-if ! go test -v -count=1 "${exec_flags[@]}" ./... >"$log" 2>&1; then
-	cat "$log"
-	die "GOARCH=386 tests failed ($mode)"
+out=$(mktemp)
+trap 'rm -f "$log" "$out"' EXIT
+if [ "$mode" = natively ]; then
+	# -v, for the list of skipped tests; the log is printed whole on failure.
+	if ! go test -v -count=1 ./... >"$log" 2>&1; then
+		cat "$log"
+		die "GOARCH=386 tests failed ($mode)"
+	fi
+else
+	# qemu-user 7.2 now and then crashes a Go program in its own signal
+	# handling even with asyncpreemptoff=1 (about once in 40 package runs on
+	# a loaded machine; never in 20 runs of the same package alone). A
+	# package whose run died that way, with no test failing, runs again, at
+	# most three times in all; each retry is said. A test that fails is never
+	# run again.
+	crash='qemu: uncaught target signal|fatal: morestack on g(0|signal)|fatal: bad g in signal handler|fatal error: unlock of unlocked lock|syscall frame is no longer valid'
+	failed=()
+	for pkg in $(go list ./...); do
+		for try in 1 2 3; do
+			if go test -v -count=1 "${exec_flags[@]}" "$pkg" >"$out" 2>&1; then
+				break
+			fi
+			if grep -q -e '^ *--- FAIL' "$out" || ! grep -qE "$crash" "$out" || [ "$try" -eq 3 ]; then
+				cat "$out"
+				failed+=("$pkg")
+				break
+			fi
+			echo "check-386.sh: $pkg: the emulator crashed ($(grep -oE "$crash" "$out" | head -n 1)), no test failed: running it again" >&2
+		done
+		cat "$out" >>"$log"
+	done
+	if [ ${#failed[@]} -gt 0 ]; then
+		die "GOARCH=386 tests failed ($mode): ${failed[*]}"
+	fi
 fi
 grep -E '^(ok|FAIL|\?) ' "$log" || true
 
