@@ -114,7 +114,16 @@ func Merge(dir string, opts ...Option) (*Result, error) {
 			continue
 		}
 		src := Source{Path: filepath.Join(dir, e.Name()), Name: name, PID: pid}
-		data, err := os.ReadFile(src.Path)
+		var data []byte
+		switch {
+		case e.Type()&fs.ModeSymlink != 0:
+			err = fmt.Errorf("%s %w", src.Path, errSymlink)
+		case !e.Type().IsRegular():
+			// Not even opened: a FIFO or a device is nobody's report.
+			err = fmt.Errorf("%s is %s, not a regular file", src.Path, fileType(e.Type()))
+		default:
+			data, err = readReport(src.Path, cfg.maxFileSize, true)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // removed since the listing: pruned by another merge
 		}
@@ -160,7 +169,8 @@ func Merge(dir string, opts ...Option) (*Result, error) {
 
 // Read reads path: a folder is merged as by [Merge]; a file is read as one
 // report (a PyCounters or jsonfile report, a merged report or one process's
-// report) with no pid check. A stale file gives a result with no values
+// report) with no pid check; a link named by path is followed, but what it
+// leads to must be a regular file within the size limit. A stale file gives a result with no values
 // and its Source marked Stale. The error is for a path that cannot be read,
 // or a file that is not a report.
 func Read(path string, opts ...Option) (*Result, error) {
@@ -172,7 +182,9 @@ func Read(path string, opts ...Option) (*Result, error) {
 		return Merge(path, opts...)
 	}
 	cfg := newConfig(opts)
-	data, err := os.ReadFile(path)
+	// A path given by name may be a link (to the current report, say);
+	// what it leads to must still be a regular file of sane size.
+	data, err := readReport(path, cfg.maxFileSize, false)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}

@@ -11,10 +11,12 @@ type config struct {
 	now      func() time.Time
 	checkPID bool
 	prune    bool
+	// maxFileSize bounds the report files read, in bytes.
+	maxFileSize int64
 }
 
 func newConfig(opts []Option) config {
-	c := config{maxAge: DefaultMaxAge, now: time.Now, checkPID: true}
+	c := config{maxAge: DefaultMaxAge, now: time.Now, checkPID: true, maxFileSize: DefaultMaxFileSize}
 	for _, o := range opts {
 		c = o.apply(c)
 	}
@@ -66,6 +68,18 @@ func WithoutPIDCheck() Option {
 func WithPrune() Option {
 	return optionFunc(func(c config) config {
 		c.prune = true
+		return c
+	})
+}
+
+// WithMaxFileSize sets the largest report file, in bytes, that [Merge] and
+// [Read] read (default [DefaultMaxFileSize]); a larger one is Invalid.
+// Zero or negative means the default.
+func WithMaxFileSize(n int64) Option {
+	return optionFunc(func(c config) config {
+		if n > 0 {
+			c.maxFileSize = n
+		}
 		return c
 	})
 }
