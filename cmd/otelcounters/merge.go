@@ -13,7 +13,7 @@ import (
 
 const mergeSummary = "merge the per-process reports of a folder into one JSON report file"
 
-const mergeUsage = `usage: otelcounters merge --dir DIR --out FILE [--max-age AGE] [--prune] [--pid-check=false] [-v]
+const mergeUsage = `usage: otelcounters merge --dir DIR --out FILE [--max-age AGE] [--prune] [--pid-check=false] [--max-file-size 64MiB] [-v]
 
 Merges the fresh reports of the live processes in DIR (files named
 <name>.<pid>.json, written by host.NewReporter) by PyCounters' rules, and
@@ -36,6 +36,7 @@ func runMerge(args []string, _ io.Reader, _, stderr io.Writer) int {
 	maxAge := fs.String("max-age", "900", "leave out reports older than this `age`: seconds or a duration (15m); 0: no limit")
 	prune := fs.Bool("prune", false, "remove the reports of dead processes")
 	pidCheck := fs.Bool("pid-check", true, "leave out the reports of dead processes (turn off when the writers run in another pid namespace)")
+	maxSize := fs.String("max-file-size", "64MiB", "leave out report files larger than this `size`: bytes, or with KiB, MiB or GiB")
 	verbose := fs.Bool("v", false, "say what was done with each report, and which keys could not be merged")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
@@ -53,7 +54,12 @@ func runMerge(args []string, _ io.Reader, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otelcounters merge: --max-age: %v\n", err)
 		return 2
 	}
-	opts := []host.Option{host.WithMaxAge(age)}
+	size, err := parseSize(*maxSize)
+	if err != nil {
+		fmt.Fprintf(stderr, "otelcounters merge: --max-file-size: %v\n", err)
+		return 2
+	}
+	opts := []host.Option{host.WithMaxAge(age), host.WithMaxFileSize(size)}
 	if !*pidCheck {
 		opts = append(opts, host.WithoutPIDCheck())
 	}

@@ -25,6 +25,7 @@ const (
 	muninReportEnv   = "OTELCOUNTERS_MUNIN_REPORT"
 	muninMaxAgeEnv   = "OTELCOUNTERS_MUNIN_MAX_AGE"
 	muninPIDCheckEnv = "OTELCOUNTERS_MUNIN_PID_CHECK"
+	muninMaxSizeEnv  = "OTELCOUNTERS_MUNIN_MAX_FILE_SIZE"
 )
 
 const muninUsage = `usage: otelcounters munin [flags] [config | fetch | autoconf | suggest]
@@ -57,6 +58,7 @@ Settings (flags win over the environment):
   --report PATH     ` + muninReportEnv + `   report file or folder
   --max-age AGE     ` + muninMaxAgeEnv + `   seconds or a duration (15m); 0: no limit (default 900)
   --pid-check BOOL  ` + muninPIDCheckEnv + `  leave out reports of dead processes (default yes)
+  --max-file-size SIZE  ` + muninMaxSizeEnv + `  leave out larger report files: bytes, or with KiB, MiB, GiB (default 64MiB)
 `
 
 // muninEnv is what the munin plugin reads from its environment; tests give
@@ -74,6 +76,7 @@ func runMunin(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 type muninSettings struct {
 	config, report string
 	maxAge         time.Duration
+	maxSize        int64
 	pidCheck       bool
 	category       string
 }
@@ -90,11 +93,12 @@ func muninMain(args []string, env muninEnv, stdout, stderr io.Writer) int {
 	reportPath := fs.String("report", "", "")
 	maxAge := fs.String("max-age", "", "")
 	pidCheck := fs.String("pid-check", "", "")
+	maxSize := fs.String("max-file-size", "", "")
 	category := fs.String("category", "", "")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
 	}
-	s, err := muninSetup(env, *config, *reportPath, *maxAge, *pidCheck)
+	s, err := muninSetup(env, *config, *reportPath, *maxAge, *pidCheck, *maxSize)
 	if err != nil {
 		fmt.Fprintf(stderr, "otelcounters munin: %v\n", err)
 		return 2
@@ -146,7 +150,7 @@ func muninMain(args []string, env muninEnv, stdout, stderr io.Writer) int {
 }
 
 // muninSetup merges flags and environment, flags first.
-func muninSetup(env muninEnv, config, reportPath, maxAge, pidCheck string) (muninSettings, error) {
+func muninSetup(env muninEnv, config, reportPath, maxAge, pidCheck, maxSize string) (muninSettings, error) {
 	pick := func(flagValue, name string) string {
 		if flagValue != "" {
 			return flagValue
@@ -157,7 +161,15 @@ func muninSetup(env muninEnv, config, reportPath, maxAge, pidCheck string) (muni
 		config:   pick(config, muninConfigEnv),
 		report:   pick(reportPath, muninReportEnv),
 		maxAge:   host.DefaultMaxAge,
+		maxSize:  host.DefaultMaxFileSize,
 		pidCheck: true,
+	}
+	if v := pick(maxSize, muninMaxSizeEnv); v != "" {
+		n, err := parseSize(v)
+		if err != nil {
+			return s, fmt.Errorf("maximum file size (--max-file-size or %s): %w", muninMaxSizeEnv, err)
+		}
+		s.maxSize = n
 	}
 	if v := pick(maxAge, muninMaxAgeEnv); v != "" {
 		d, err := parseAge(v)
@@ -174,6 +186,26 @@ func muninSetup(env muninEnv, config, reportPath, maxAge, pidCheck string) (muni
 		s.pidCheck = b
 	}
 	return s, nil
+}
+
+// parseSize reads a number of bytes, with an optional KiB, MiB or GiB
+// suffix.
+func parseSize(s string) (int64, error) {
+	num, mult := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q: want a positive number of bytes, optionally with KiB, MiB or GiB", s)
+	}
+	return n * mult, nil
 }
 
 // parseAge reads seconds (900, 0.5) or a Go duration (15m); zero means no
@@ -203,7 +235,7 @@ func parseYesNo(s string) (bool, error) {
 }
 
 func (s muninSettings) readOptions(env muninEnv) []host.Option {
-	opts := []host.Option{host.WithMaxAge(s.maxAge), host.WithClock(env.now)}
+	opts := []host.Option{host.WithMaxAge(s.maxAge), host.WithClock(env.now), host.WithMaxFileSize(s.maxSize)}
 	if !s.pidCheck {
 		opts = append(opts, host.WithoutPIDCheck())
 	}
@@ -319,7 +351,7 @@ func muninGenerate(s muninSettings, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// Every key any report has, however old: the graphs outlive the values.
-	res, err := host.Read(s.report, host.WithMaxAge(0), host.WithoutPIDCheck())
+	res, err := host.Read(s.report, host.WithMaxAge(0), host.WithoutPIDCheck(), host.WithMaxFileSize(s.maxSize))
 	if err != nil {
 		fmt.Fprintf(stderr, "otelcounters munin generate: %v\n", err)
 		return 2

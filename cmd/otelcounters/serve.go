@@ -20,12 +20,14 @@ import (
 
 const serveSummary = "serve the merged per-process reports of a folder as JSON over HTTP"
 
-const serveUsage = `usage: otelcounters serve --dir DIR [--addr 127.0.0.1:8125] [--max-age AGE] [--pid-check=false]
+const serveUsage = `usage: otelcounters serve --dir DIR [--addr 127.0.0.1:8125] [--max-age AGE] [--pid-check=false] [--timeout 10s] [--max-file-size 64MiB]
 
 statvent's web service: answers GET / with the merge of the fresh reports
 of the live processes in DIR (files named <name>.<pid>.json, written by
 host.NewReporter), made at each request, as PyCounters' flat JSON object.
-It listens on loopback unless told otherwise. Ctrl-C or SIGTERM stops it.
+It listens on loopback unless told otherwise. A request that cannot be
+answered within the timeout gets 503; at most two merges run at a time.
+Ctrl-C or SIGTERM stops it within 5 seconds.
 
 flags:
 `
@@ -48,6 +50,8 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 	addr := fs.String("addr", "127.0.0.1:8125", "the `address` to listen on")
 	maxAge := fs.String("max-age", "900", "leave out reports older than this `age`: seconds or a duration (15m); 0: no limit")
 	pidCheck := fs.Bool("pid-check", true, "leave out the reports of dead processes (turn off when the writers run in another pid namespace)")
+	timeout := fs.Duration("timeout", defaultServeTimeout, "answer each request within this `duration`, with 503 if the merge is not done")
+	maxSize := fs.String("max-file-size", "64MiB", "leave out report files larger than this `size`: bytes, or with KiB, MiB or GiB")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
 	}
@@ -68,22 +72,32 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		fmt.Fprintf(stderr, "otelcounters serve: --max-age: %v\n", err)
 		return 2
 	}
+	if *timeout <= 0 {
+		fmt.Fprintf(stderr, "otelcounters serve: --timeout %v: want a positive duration\n", *timeout)
+		return 2
+	}
+	size, err := parseSize(*maxSize)
+	if err != nil {
+		fmt.Fprintf(stderr, "otelcounters serve: --max-file-size: %v\n", err)
+		return 2
+	}
 	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
 		fmt.Fprintf(stderr, "otelcounters serve: --dir %s is not a folder (%v)\n", *dir, err)
 		return 2
 	}
-	opts := []host.Option{host.WithMaxAge(age)}
+	opts := []host.Option{host.WithMaxAge(age), host.WithMaxFileSize(size)}
 	if !*pidCheck {
 		opts = append(opts, host.WithoutPIDCheck())
 	}
 	folder := *dir
-	merge := func(context.Context) (report.Report, error) {
+	// Every merge, a request's or the live page's history's, is bounded.
+	merge := bounded("merge of "+folder, *timeout, func() (report.Report, error) {
 		res, err := host.Merge(folder, opts...)
 		if err != nil {
 			return report.Report{}, err
 		}
 		return res.Report, nil
-	}
+	})
 	merged := httpjson.New(merge, httpjson.WithRefresh(*interval))
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -121,15 +135,64 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 		return 1
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "otelcounters serve: shutdown: %v\n", err)
-		return 1
+		// Stop all the same: whatever a request is doing, the operator
+		// asked for the process to end.
+		_ = srv.Close()
+		fmt.Fprintf(stderr, "otelcounters serve: shutdown: requests still running after %v were cut short (%v)\n", serveShutdownTimeout, err)
+		return 0
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "otelcounters serve: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+const (
+	// defaultServeTimeout bounds the answer to one request.
+	defaultServeTimeout = 10 * time.Second
+	// serveShutdownTimeout bounds the wait for requests in progress at
+	// SIGTERM.
+	serveShutdownTimeout = 5 * time.Second
+	// serveMerges is the most merges that run at a time: a folder slow to
+	// read (a hung network file system) holds at most this many threads,
+	// however many requests come.
+	serveMerges = 2
+)
+
+// bounded returns the report source of serve: merge, called once per
+// request and answered within timeout. A merge still running at the
+// deadline is left to finish on its own and keeps its place among the
+// serveMerges, so that requests cannot pile up threads behind a folder that
+// hangs.
+func bounded(what string, timeout time.Duration, merge func() (report.Report, error)) func(context.Context) (report.Report, error) {
+	slots := make(chan struct{}, serveMerges)
+	type result struct {
+		rep report.Report
+		err error
+	}
+	return func(ctx context.Context) (report.Report, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return report.Report{}, fmt.Errorf("%s: %d still running after %v: %w", what, serveMerges, timeout, ctx.Err())
+		}
+		done := make(chan result, 1)
+		go func() {
+			defer func() { <-slots }()
+			rep, err := merge()
+			done <- result{rep, err}
+		}()
+		select {
+		case r := <-done:
+			return r.rep, r.err
+		case <-ctx.Done():
+			return report.Report{}, fmt.Errorf("%s: not done within %v: %w", what, timeout, ctx.Err())
+		}
+	}
 }

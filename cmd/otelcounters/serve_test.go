@@ -118,6 +118,8 @@ func TestServeErrors(t *testing.T) {
 		{[]string{"--dir", dir, "--addr", "127.0.0.1:-1"}, "--addr"},
 		{[]string{"--dir", dir, "--max-age", "x"}, "--max-age"},
 		{[]string{"--dir", dir, "extra"}, "unexpected argument"},
+		{[]string{"--dir", dir, "--timeout", "0s"}, "--timeout 0s: want a positive duration"},
+		{[]string{"--dir", dir, "--max-file-size", "1MB"}, "--max-file-size"},
 	} {
 		var stderr strings.Builder
 		code := serveMain(context.Background(), c.args, &stderr, nil)
