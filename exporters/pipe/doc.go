@@ -40,10 +40,21 @@
 //
 // # Lifecycle
 //
-// [New] creates the folder (0755) if needed and the FIFO (0644), replacing
-// a FIFO left by an earlier process of the same pid, and makes it again if
-// something removes it; [Reporter.Shutdown] stops the goroutine and
-// removes the FIFO. A process that dies without
+// [New] creates the folder (0755, whatever the umask) if needed and the
+// FIFO (0644), replacing a FIFO left by an earlier process of the same pid,
+// and makes it again if something removes it; [Reporter.Shutdown] stops the
+// goroutine and removes the FIFO.
+//
+// # Shared folders
+//
+// Whoever can write to the folder could put a symbolic link in place of the
+// FIFO and have the report written over a file of their choosing (a root
+// process would overwrite root's files). So New refuses an existing folder
+// that belongs to another user (root excepted) or that other users can
+// write to, unless it is sticky (like /tmp) and ours, and the writer opens
+// the FIFO with O_NOFOLLOW and checks that what it opened is a FIFO of this
+// process's user before writing. Anything else found in its place is
+// reported through otel.Handle, removed, and replaced by a new FIFO. A process that dies without
 // Shutdown leaves its FIFO behind, and a reader opening it waits for a
 // writer that never comes: readers should skip pids that are not running
 // (or open with a timeout). One Reporter per process and folder.

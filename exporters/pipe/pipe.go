@@ -23,8 +23,15 @@ var ErrShutdown = errors.New("pipe: reporter is shut down")
 // errNoReader: nobody has the FIFO open for reading.
 var errNoReader = errors.New("no reader")
 
+// errImpostor: something other than our FIFO is in its place.
+var errImpostor = errors.New("not this process's named pipe")
+
 // Mode is the permission of the FIFO: readable by everyone on the host.
 const Mode os.FileMode = 0o644
+
+// FolderMode is the permission of a folder [New] creates: everyone may list
+// and read it, only its owner may write to it.
+const FolderMode os.FileMode = 0o755
 
 // Reporter keeps the latest report and writes it to its FIFO whenever a
 // reader opens it. Make one with [New]; it is safe for concurrent use and
@@ -47,8 +54,13 @@ type Reporter struct {
 
 var _ report.Reporter = (*Reporter)(nil)
 
-// New creates dir (if needed) and the FIFO dir/<pid>.stats, and starts the
-// goroutine that writes to it.
+// New creates dir (if needed, with [FolderMode]) and the FIFO
+// dir/<pid>.stats, and starts the goroutine that writes to it. An existing
+// dir must belong to this process's user (or root) and must not be
+// writable by other users unless it is sticky and ours: whoever can write
+// to it could put a link in place of the FIFO and have the report written
+// over a file of their choosing. The error names the folder and what is
+// wrong with it.
 func New(dir string, opts ...Option) (*Reporter, error) {
 	cfg := config{poll: DefaultPollInterval, writeTimeout: DefaultWriteTimeout}
 	for _, o := range opts {
@@ -57,7 +69,7 @@ func New(dir string, opts ...Option) (*Reporter, error) {
 	if dir == "" {
 		return nil, errors.New("pipe: empty folder name")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := makeFolder(dir); err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%d.stats", os.Getpid()))
@@ -70,12 +82,9 @@ func New(dir string, opts ...Option) (*Reporter, error) {
 			return nil, fmt.Errorf("pipe: remove stale %w", err)
 		}
 	}
-	if err := mkfifo(path, uint32(Mode)); err != nil {
-		return nil, fmt.Errorf("pipe: create %s: %w", path, err)
-	}
-	if err := os.Chmod(path, Mode); err != nil { // the umask applied to mkfifo
+	if err := makeFIFO(path); err != nil {
 		_ = os.Remove(path)
-		return nil, fmt.Errorf("pipe: %w", err)
+		return nil, fmt.Errorf("pipe: create %s: %w", path, err)
 	}
 	p := &Reporter{path: path, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
@@ -135,11 +144,15 @@ func (p *Reporter) run() {
 	for {
 		f, err := openWriteNow(p.path)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
 				// Removed behind our back (a cleaner of /tmp): make it again.
-				if err = mkfifo(p.path, uint32(Mode)); err == nil {
-					err = os.Chmod(p.path, Mode)
-				}
+				err = makeFIFO(p.path)
+			case errors.Is(err, errImpostor):
+				// Swapped behind our back: never write to it; take it
+				// away (it is at our name, in a folder we checked) so that
+				// the FIFO is made again.
+				err = errors.Join(err, removeImpostor(p.path))
 			}
 			wait := p.cfg.poll
 			if err != nil && !errors.Is(err, errNoReader) {
@@ -178,6 +191,34 @@ func (p *Reporter) run() {
 			return
 		}
 	}
+}
+
+// makeFolder creates dir with FolderMode, whatever the umask, or checks the
+// folder that is there.
+func makeFolder(dir string) error {
+	err := os.Mkdir(dir, FolderMode)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dir), FolderMode); err == nil {
+			err = os.Mkdir(dir, FolderMode)
+		}
+	}
+	switch {
+	case err == nil:
+		if err := os.Chmod(dir, FolderMode); err != nil {
+			return err
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return err
+	}
+	return checkFolder(dir)
+}
+
+// removeImpostor removes what was found in place of the FIFO.
+func removeImpostor(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove it: %w", err)
+	}
+	return nil
 }
 
 // pause waits d, or until Shutdown; it reports whether to go on.
