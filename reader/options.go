@@ -80,7 +80,9 @@ func WithReportInterval(d time.Duration) Option {
 
 // WithReportTimeout bounds how long one reporter may take with one report
 // (default [DefaultReportTimeout]). A reporter still busy after it is
-// skipped until it returns, and the others go on.
+// skipped by the periodic reports until it returns, and the others go on;
+// [Reader.OutputReport], ForceFlush and Shutdown wait for it up to the
+// report timeout, then give it their report.
 func WithReportTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config {
 		if d > 0 {

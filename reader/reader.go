@@ -55,7 +55,7 @@ type Reader struct {
 	counters  map[string]*entry
 	byEvent   map[string][]*entry
 	reporters []namedReporter
-	busy      map[string]bool // reporters still running a report that timed out
+	busy      map[string]chan struct{} // reporters running a report; closed when it ends
 	shut      bool
 	lastAt    time.Duration      // elapsed time of the last tick, which Snapshot reads at
 	res       *resource.Resource // of the data being fed; guarded by tickMu and mu
@@ -133,7 +133,7 @@ func New(opts ...Option) *Reader {
 		origin:    cfg.clock(),
 		counters:  map[string]*entry{},
 		byEvent:   map[string][]*entry{},
-		busy:      map[string]bool{},
+		busy:      map[string]chan struct{}{},
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -602,7 +602,9 @@ func sortByKey(vs []report.Value) []report.Value {
 }
 
 // Shutdown stops the reader's goroutine, sends a final report to the
-// reporters, shuts down those that have a Shutdown(context.Context) error
+// reporters (a reporter still busy with an earlier report gets it when it
+// finishes, as in [Reader.OutputReport]; the error names every reporter
+// that did not get it), shuts down those that have a Shutdown(context.Context) error
 // method (such as the named-pipe reporter), makes the last export of
 // [WithExporter] and shuts its exporter down, and shuts the embedded SDK
 // reader down. Only the first call does
@@ -623,6 +625,9 @@ func (r *Reader) Shutdown(ctx context.Context) error {
 			return
 		}
 		err := r.OutputReport(ctx)
+		if err != nil {
+			err = fmt.Errorf("otelcounters: final report: %w", err)
+		}
 		r.mu.Lock()
 		r.shut = true
 		reps := slices.Clone(r.reporters)
@@ -644,6 +649,23 @@ func shutdownReporters(ctx context.Context, reps []namedReporter) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// periodicReport is the loop's report: a reporter still busy with the
+// previous one is skipped, and Shutdown does not wait for the reporters to
+// answer (it sends them its final report instead).
+func (r *Reader) periodicReport(ctx context.Context) error {
+	rep, err := r.Report(ctx)
+	if err != nil {
+		return fmt.Errorf("otelcounters: report: %w", err)
+	}
+	err = r.deliver(ctx, rep, false, r.stop)
+	select {
+	case <-r.stop:
+		return nil // Shutdown's final report says what matters
+	default:
+	}
+	return err
 }
 
 // ForceFlush sends a report to the reporters now, and exports now with
@@ -676,7 +698,7 @@ func (r *Reader) loop() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		if due {
-			if err := r.OutputReport(ctx); err != nil {
+			if err := r.periodicReport(ctx); err != nil {
 				otel.Handle(err)
 			}
 		} else if err := r.Tick(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {

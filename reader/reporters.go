@@ -46,71 +46,116 @@ func (r *Reader) UnregisterReporter(name string) bool {
 // OutputReport makes a report now and sends it to every reporter, as
 // PyCounters' output_report. Reporters run concurrently and independently:
 // one that fails, panics or outlives the report timeout does not stop the
-// others. The errors are returned joined, each naming its reporter.
+// others. A reporter still busy with an earlier report gets this one when
+// it finishes, if that is within the report timeout (the periodic reports
+// skip it instead: the next one comes anyway). The errors are returned
+// joined, each naming its reporter.
 func (r *Reader) OutputReport(ctx context.Context) error {
 	rep, err := r.Report(ctx)
 	if err != nil {
 		return fmt.Errorf("otelcounters: report: %w", err)
 	}
-	return r.deliver(ctx, rep)
+	return r.deliver(ctx, rep, true, nil)
 }
 
-func (r *Reader) deliver(ctx context.Context, rep report.Report) error {
+// deliver sends rep to every reporter and returns when each has answered
+// or its time is up. A reporter busy with an earlier report is waited for
+// (within ctx and the report timeout) when wait is set, and skipped
+// otherwise. deliver returns early, leaving the reporters to finish on
+// their own, when quit closes.
+func (r *Reader) deliver(ctx context.Context, rep report.Report, wait bool, quit <-chan struct{}) error {
 	r.mu.Lock()
 	reps := slices.Clone(r.reporters)
 	r.mu.Unlock()
 	if len(reps) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.reportTimeout)
-	defer cancel()
 	type result struct {
 		i   int
 		err error
 	}
 	results := make(chan result, len(reps))
-	errs := make([]error, len(reps))
-	waiting := 0
 	for i, nr := range reps {
-		r.mu.Lock()
-		busy := r.busy[nr.name]
-		if !busy {
-			r.busy[nr.name] = true
-		}
-		r.mu.Unlock()
-		if busy {
-			errs[i] = fmt.Errorf("otelcounters: reporter %q: skipped, still busy with an earlier report", nr.name)
-			continue
-		}
-		waiting++
-		go func() {
-			err := callReporter(ctx, nr.rep, rep)
-			r.mu.Lock()
-			delete(r.busy, nr.name)
-			r.mu.Unlock()
-			results <- result{i, err}
-		}()
+		go func() { results <- result{i, r.deliverOne(ctx, nr, rep, wait, quit)} }()
 	}
-	answered := make([]bool, len(reps))
-	for waiting > 0 {
-		select {
-		case res := <-results:
-			waiting--
-			answered[res.i] = true
-			if res.err != nil {
-				errs[res.i] = fmt.Errorf("otelcounters: reporter %q: %w", reps[res.i].name, res.err)
-			}
-		case <-ctx.Done():
-			// The report timeout or the caller's context, whichever ends first.
-			for i, nr := range reps {
-				if errs[i] == nil && !answered[i] {
-					errs[i] = fmt.Errorf("otelcounters: reporter %q: no answer within the report timeout (%v): %w", nr.name, r.cfg.reportTimeout, ctx.Err())
-				}
-			}
-			return errors.Join(errs...)
+	errs := make([]error, len(reps))
+	for range reps {
+		res := <-results
+		if res.err != nil {
+			errs[res.i] = fmt.Errorf("otelcounters: reporter %q: %w", reps[res.i].name, res.err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// errQuit: the reader is shutting down and sends its final report instead.
+var errQuit = errors.New("cut short by Shutdown, which sends the final report")
+
+// deliverOne sends rep to one reporter, and returns its answer, or an error
+// once its time is up: it waits for a busy reporter at most the report
+// timeout, then gives the report its own report timeout, all within ctx.
+func (r *Reader) deliverOne(ctx context.Context, nr namedReporter, rep report.Report, wait bool, quit <-chan struct{}) error {
+	wctx, cancel := context.WithTimeout(ctx, r.cfg.reportTimeout)
+	defer cancel()
+	if !r.claim(wctx, nr.name, wait, quit) {
+		if !wait {
+			return errors.New("skipped, still busy with an earlier report")
+		}
+		return fmt.Errorf("skipped, still busy with an earlier report after waiting for it (report timeout %v): %w", r.cfg.reportTimeout, context.Cause(wctx))
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.cfg.reportTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		err := callReporter(cctx, nr.rep, rep)
+		r.release(nr.name)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-cctx.Done():
+		// The report timeout or the caller's context, whichever ends first.
+		return fmt.Errorf("no answer within the report timeout (%v): %w", r.cfg.reportTimeout, cctx.Err())
+	case <-quit:
+		return errQuit
+	}
+}
+
+// claim marks a reporter busy with a report, and reports whether it could:
+// a reporter runs one report at a time. With wait, it waits for the
+// report in progress to end, within ctx.
+func (r *Reader) claim(ctx context.Context, name string, wait bool, quit <-chan struct{}) bool {
+	for {
+		r.mu.Lock()
+		ch, busy := r.busy[name]
+		if !busy {
+			r.busy[name] = make(chan struct{})
+			r.mu.Unlock()
+			return true
+		}
+		r.mu.Unlock()
+		if !wait {
+			return false
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		case <-quit:
+			return false
+		}
+	}
+}
+
+// release ends the report a reporter was busy with.
+func (r *Reader) release(name string) {
+	r.mu.Lock()
+	if ch, ok := r.busy[name]; ok {
+		close(ch)
+		delete(r.busy, name)
+	}
+	r.mu.Unlock()
 }
 
 // callReporter turns a reporter's panic into an error: a broken reporter

@@ -86,3 +86,95 @@ func TestShutdownStopsReporters(t *testing.T) {
 		t.Errorf("reports %d, stops %d and %d, plain reports %d; want a final report each and one stop each", ok.reports, ok.stops, failing.stops, plain)
 	}
 }
+
+// A reporter busy with an earlier report when Shutdown comes (a slow disk,
+// a slow network) gets the final report once it finishes: Shutdown waits
+// for it within its context, rather than skipping it, and the final report
+// holds every measurement.
+func TestShutdownWaitsForBusyReporter(t *testing.T) {
+	r := reader.New(reader.WithManualTicks(), reader.WithReportTimeout(time.Minute),
+		reader.WithCounters(counters.Definition{Name: "hits", Kind: counters.Event}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	hits, err := mp.Meter("t").Int64Counter("hits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var got []float64
+	if err := r.RegisterReporter("slow", report.ReporterFunc(func(_ context.Context, rep report.Report) error {
+		if len(got) == 0 {
+			entered <- struct{}{}
+			<-release
+		}
+		v, _ := rep.Lookup("hits")
+		got = append(got, v.V)
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	hits.Add(context.Background(), 3)
+	first := make(chan error, 1)
+	go func() { first <- r.OutputReport(context.Background()) }()
+	<-entered
+	hits.Add(context.Background(), 4) // after the first report: only the final one has it
+	shut := make(chan error, 1)
+	go func() { shut <- mp.Shutdown(context.Background()) }()
+	// Give a Shutdown that would skip the busy reporter the time to return
+	// (the one that waits passes whatever this time is).
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned while the reporter was busy: %v", err)
+	case err := <-first:
+		t.Fatalf("the first report returned while its reporter was busy: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("first report: %v", err)
+	}
+	select {
+	case err := <-shut:
+		if err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Shutdown did not return after the reporter finished")
+	}
+	if len(got) != 2 || got[0] != 3 || got[1] != 7 {
+		t.Errorf("the reporter got %v, want the first report (3) and the final one (7)", got)
+	}
+}
+
+// When Shutdown's context ends before a busy reporter finishes, Shutdown
+// returns, and its error names the reporter that missed the final report.
+func TestShutdownNamesReportersWithoutFinal(t *testing.T) {
+	r := reader.New(reader.WithManualTicks(), reader.WithReportTimeout(time.Minute))
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	defer close(release)
+	calls := 0
+	if err := r.RegisterReporter("stuck", report.ReporterFunc(func(context.Context, report.Report) error {
+		calls++
+		entered <- struct{}{}
+		<-release
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RegisterReporter("fine", report.ReporterFunc(func(context.Context, report.Report) error { return nil })); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = r.OutputReport(context.Background()) }()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := r.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `final report: otelcounters: reporter "stuck": skipped, still busy with an earlier report`) {
+		t.Errorf("Shutdown = %v, want the stuck reporter named as missing the final report", err)
+	}
+	if err != nil && strings.Contains(err.Error(), `"fine"`) {
+		t.Errorf("Shutdown = %v names the reporter that got the final report", err)
+	}
+	if calls != 1 {
+		t.Errorf("the stuck reporter was called %d times, want once", calls)
+	}
+}
