@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/exporters/jsonfile"
+	"github.com/otelcounters/otelcounters/internal/pids"
 	"github.com/otelcounters/otelcounters/report"
 )
 
@@ -148,7 +149,7 @@ func Merge(dir string, opts ...Option) (*Result, error) {
 		}
 		src.Time = p.time
 		switch {
-		case cfg.checkPID && !alive(src.PID):
+		case cfg.checkPID && !pids.Alive(src.PID):
 			src.Status = Dead
 			if cfg.prune {
 				if err := os.Remove(src.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {

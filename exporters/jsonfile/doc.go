@@ -18,13 +18,22 @@
 // # Atomic replacement
 //
 // A [Reporter] writes each report to a temporary file in the same folder
-// (named ".<file>.tmp-<random>"), sets its mode to 0644, syncs it and renames
+// (named ".<file>.tmp-<pid>-<random>", created with O_EXCL, locked with
+// flock while written), sets its mode to 0644, syncs it and renames
 // it over the file, then syncs the folder. A reader therefore always sees a
 // whole report, never an empty or torn file, and a write that fails (full
 // disk, unwritable folder) or a crash mid-write leaves the previous report in
 // place. PyCounters truncated and rewrote the file in place under flock, so
-// readers could see an empty file. A crash between creating and renaming
-// the temporary file leaves it behind; nothing removes it later.
+// readers could see an empty file.
+//
+// A crash (kill -9, power cut) between creating and renaming the temporary
+// file leaves it behind; the next [New] for the same path removes it. It
+// removes only files of its own naming pattern, in the same folder, that
+// are regular files of this process's user and that no descriptor holds
+// locked, and of those only the ones whose pid (in the name) is no longer
+// running or is this process's own (a restarted container's pid 1), or that
+// are older than [StaleTempAge]. Another user's file, or a file still being
+// written, is left alone.
 //
 // # Concurrency
 //

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/otelcounters/otelcounters/report"
 )
@@ -36,7 +37,8 @@ var _ report.Reporter = (*Reporter)(nil)
 
 // New returns a Reporter writing to path, which is made absolute. The
 // folder must exist and path must not be a folder; the file itself need not
-// exist yet.
+// exist yet. New removes the temporary files of path that writers killed
+// mid-write left behind (see the package doc); never anyone else's.
 func New(path string, opts ...Option) (*Reporter, error) {
 	cfg := config{}
 	for _, o := range opts {
@@ -64,7 +66,9 @@ func New(path string, opts ...Option) (*Reporter, error) {
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("jsonfile: %s is a folder, want a file path", abs)
 	}
-	return &Reporter{path: abs, dir: dir, base: base, fs: cfg.fs, sem: make(chan struct{}, 1), meta: cfg.meta}, nil
+	rp := &Reporter{path: abs, dir: dir, base: base, fs: cfg.fs, sem: make(chan struct{}, 1), meta: cfg.meta}
+	rp.removeStaleTemps(time.Now())
+	return rp, nil
 }
 
 // Path returns the absolute path of the file.
@@ -99,10 +103,11 @@ func (rp *Reporter) Report(ctx context.Context, r report.Report) error {
 }
 
 func (rp *Reporter) write(ctx context.Context, data []byte) (err error) {
-	f, err := rp.fs.CreateTemp(rp.dir, "."+rp.base+".tmp-*")
+	f, err := rp.fs.CreateTemp(rp.dir, tempPattern(rp.base, os.Getpid()))
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
+	lockTemp(f) // until Close: see removeStaleTemps
 	name := f.Name()
 	closed, renamed := false, false
 	defer func() {

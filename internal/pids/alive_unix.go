@@ -1,15 +1,15 @@
 //go:build unix
 
-package host
+package pids
 
 import (
 	"errors"
 	"syscall"
 )
 
-// alive reports whether a process with this pid exists: signal 0 checks
+// Alive reports whether a process with this pid exists: signal 0 checks
 // without signalling. EPERM means it exists but belongs to another user.
-func alive(pid int) bool {
+func Alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
