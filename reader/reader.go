@@ -50,6 +50,9 @@ type Reader struct {
 	rm     metricdata.ResourceMetrics // reused between ticks; guarded by tickMu
 	pipe   *pipeline                  // the export of WithExporter; nil without
 	sums   sumDeltas                  // guarded by tickMu
+	// sdkOverflow: the instruments (meter and name) whose SDK overflow
+	// set has been reported; guarded by tickMu.
+	sdkOverflow map[string]bool
 
 	mu        sync.Mutex // guards the fields below
 	counters  map[string]*entry
@@ -134,8 +137,10 @@ func New(opts ...Option) *Reader {
 		counters:  map[string]*entry{},
 		byEvent:   map[string][]*entry{},
 		busy:      map[string]chan struct{}{},
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+
+		sdkOverflow: map[string]bool{},
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
 	}
 	for _, d := range cfg.defs {
 		if err := r.Register(d); err != nil {
@@ -243,6 +248,7 @@ func (r *Reader) tick(ctx context.Context) error {
 		return err
 	}
 	r.sums.toDelta(&r.rm)
+	r.watchSDKOverflow(&r.rm)
 	at := r.elapsed()
 	r.mu.Lock()
 	if r.res != r.rm.Resource && r.res != nil {

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/reader"
@@ -129,7 +130,7 @@ func TestAttributeExplosion(t *testing.T) {
 // is reached, so the report has one overflow key and exact totals.
 func TestAttributeBurst(t *testing.T) {
 	const sets = 10_000
-	captureErrors(t)
+	errLog := captureErrors(t)
 	m := newManual(t, []reader.Option{reader.WithCounters(
 		counters.Definition{By: []string{counters.AllAttributes}, Name: "requests", Kind: counters.Event, Events: []string{"req"}},
 	)})
@@ -153,5 +154,49 @@ func TestAttributeBurst(t *testing.T) {
 	}
 	if v := value(t, rep, `requests{otel.metric.overflow="true"}`); !v.OK || v.V < 3*(sets-reader.DefaultSeriesLimit) {
 		t.Errorf("the overflow series holds %v, want at least the %d measurements past the limit", v.V, 3*(sets-reader.DefaultSeriesLimit))
+	}
+	// The SDK's fold is said once, with its limit (the SDK's default).
+	if got := errLog.matching(`instrument "req" of meter "reliability" reached the SDK's cardinality limit of 2000 attribute sets`, "sdkmetric.WithCardinalityLimit"); len(got) != 1 {
+		t.Errorf("%d messages about the SDK's limit, want one:%s", len(got), errLog)
+	}
+}
+
+// TestSDKOverflowSaid: when the SDK's own cardinality limit (here 50, set
+// on the provider) folds new attribute sets into its overflow set, one
+// message per instrument reaches otel.Handle, naming the instrument, the
+// limit and how to raise it, whether a counter listens to the instrument
+// or not; the next ticks, overflowing again, say nothing more. Below the
+// limit, nothing is said.
+func TestSDKOverflowSaid(t *testing.T) {
+	errLog := captureErrors(t)
+	m := newManual(t, []reader.Option{reader.WithCounters(
+		counters.Definition{Name: "requests", Kind: counters.Event, Events: []string{"req"}},
+	)}, sdkmetric.WithCardinalityLimit(50))
+	req := mustI64Counter(t, m.meter, "req")
+	lat := mustF64Histogram(t, m.meter, "lat", metric.WithUnit("s"))
+	quiet := mustI64Counter(t, m.meter, "quiet")
+	id := func(i int) metric.MeasurementOption { return metric.WithAttributes(attribute.Int("request_id", i)) }
+	for i := range 49 { // 49 sets and none more: at the limit, not past it
+		quiet.Add(m.ctx, 1, id(i))
+	}
+	for round := range 3 {
+		for i := range 200 {
+			req.Add(m.ctx, 1, id(round*200+i))
+			lat.Record(m.ctx, 0.1, id(round*200+i))
+		}
+		m.tick(1300 * time.Millisecond)
+	}
+	for _, name := range []string{"req", "lat"} {
+		got := errLog.matching(fmt.Sprintf(`instrument %q of meter "reliability" reached the SDK's cardinality limit of 50 attribute sets`, name),
+			`otel.metric.overflow="true"`, "sdkmetric.WithCardinalityLimit", "OTEL_GO_X_CARDINALITY_LIMIT", "reader.WithSeriesLimit")
+		if len(got) != 1 {
+			t.Errorf("%s: %d messages about the SDK's limit, want one:%s", name, len(got), errLog)
+		}
+	}
+	if got := errLog.matching(`instrument "quiet"`); len(got) != 0 {
+		t.Errorf("an instrument below the limit is said to overflow:%s", errLog)
+	}
+	if total, _ := sumOf(m.report(), "requests"); total != 600 {
+		t.Errorf("requests add up to %v, want 600", total)
 	}
 }
