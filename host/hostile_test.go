@@ -123,3 +123,38 @@ func TestReadHostileFile(t *testing.T) {
 		t.Errorf("Read of a file over the limit = %v", err)
 	}
 }
+
+// TestNewReporterRemovesStaleTemps: the temporary files that earlier
+// processes of the same name left when killed mid-write (under their own
+// pids) are removed by the next NewReporter of that name; other names'
+// are left alone.
+func TestNewReporterRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	const gone = 2147483646 // above any pid Linux hands out
+	mk := func(name string) string {
+		return writeFile(t, dir, name, `{"x": 1`)
+	}
+	removed := []string{
+		mk(fmt.Sprintf(".web.%d.json.tmp-%d-123", gone, gone)),
+		mk(fmt.Sprintf(".web.%d.json.tmp-%d-456", gone-1, gone-1)),
+	}
+	kept := []string{
+		mk(fmt.Sprintf(".worker.%d.json.tmp-%d-123", gone, gone)),  // another name's
+		mk(fmt.Sprintf(".web.api.%d.json.tmp-%d-123", gone, gone)), // "web.api" is another name
+		mk(".web.1.json.tmp-1-123"),                                // pid 1 runs: maybe its write
+		mk(fmt.Sprintf("web.%d.json", gone)),                       // a report, not a temporary file
+	}
+	if _, err := host.NewReporter(dir, "web"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range removed {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s: not removed", filepath.Base(p))
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s: removed, want it left alone", filepath.Base(p))
+		}
+	}
+}

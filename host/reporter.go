@@ -31,7 +31,9 @@ type counterInfo struct {
 // dir/<name>.<pid>.json, atomically, with the metadata [Merge] needs (see
 // the package doc). name tells the processes of different programs apart in
 // one folder; it must not be empty, start with a dot or hold a path
-// separator. The folder must exist.
+// separator. The folder must exist. It removes the temporary files that
+// earlier processes of the same name, killed mid-write, left in the folder
+// (see [jsonfile.New]).
 func NewReporter(dir, name string) (*jsonfile.Reporter, error) {
 	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`+"\x00") {
 		return nil, fmt.Errorf("host: report name %q: want a non-empty name with no path separator, not starting with a dot", name)
@@ -43,6 +45,10 @@ func NewReporter(dir, name string) (*jsonfile.Reporter, error) {
 	path := filepath.Join(dir, fmt.Sprintf("%s.%d.json", name, pid))
 	return jsonfile.New(path, jsonfile.WithMetadata(func(r report.Report) map[string]any {
 		return map[string]any{pidKey: pid, countersKey: counterInfos(r)}
+	}), jsonfile.WithStaleTempsOf(func(file string) bool {
+		// The earlier processes of this name wrote under their own pids.
+		n, _, ok := processFile(file)
+		return ok && strings.HasPrefix(n, name+".") && !strings.Contains(n[len(name)+1:], ".")
 	}))
 }
 

@@ -67,7 +67,7 @@ func New(path string, opts ...Option) (*Reporter, error) {
 		return nil, fmt.Errorf("jsonfile: %s is a folder, want a file path", abs)
 	}
 	rp := &Reporter{path: abs, dir: dir, base: base, fs: cfg.fs, sem: make(chan struct{}, 1), meta: cfg.meta}
-	rp.removeStaleTemps(time.Now())
+	rp.removeStaleTemps(time.Now(), cfg.tempsOf)
 	return rp, nil
 }
 

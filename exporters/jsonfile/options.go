@@ -3,8 +3,9 @@ package jsonfile
 import "github.com/otelcounters/otelcounters/report"
 
 type config struct {
-	fs   FS
-	meta func(report.Report) map[string]any
+	fs      FS
+	meta    func(report.Report) map[string]any
+	tempsOf func(file string) bool
 }
 
 // Option configures a [Reporter].
@@ -40,6 +41,19 @@ func WithFS(fs FS) Option {
 func WithMetadata(fn func(report.Report) map[string]any) Option {
 	return optionFunc(func(c config) config {
 		c.meta = fn
+		return c
+	})
+}
+
+// WithStaleTempsOf makes [New] also remove the stale temporary files of the
+// other files of its folder for which match(name) is true (name is the
+// file's name without its folder), by the rules it applies to its own
+// path's: for writers whose file name changes with each process, such as
+// package host's <name>.<pid>.json, whose stale temporary files no later
+// process would otherwise look for.
+func WithStaleTempsOf(match func(name string) bool) Option {
+	return optionFunc(func(c config) config {
+		c.tempsOf = match
 		return c
 	})
 }

@@ -37,20 +37,20 @@ func tempPID(rest string) int {
 	return pid
 }
 
-// removeStaleTemps removes the temporary files of the Reporter's path that
-// a process killed mid-write (kill -9, a crash, a power cut) left behind:
-// files of the Reporter's own naming pattern, in its folder, regular files
-// of this process's user, that no live writer holds (see
-// [staleTemp]). Anything else, anyone else's file above all, is left alone.
-func (rp *Reporter) removeStaleTemps(now time.Time) {
+// removeStaleTemps removes the temporary files of the Reporter's path (and
+// of the files also matches, if not nil) that a process killed mid-write
+// (kill -9, a crash, a power cut) left behind: files of the Reporter's own
+// naming pattern, in its folder, regular files of this process's user,
+// that no live writer holds (see removeIfStale). Anything else, anyone
+// else's file above all, is left alone.
+func (rp *Reporter) removeStaleTemps(now time.Time, also func(string) bool) {
 	entries, err := os.ReadDir(rp.dir)
 	if err != nil {
 		return // New has checked the folder; a write will say what is wrong
 	}
-	prefix := "." + rp.base + ".tmp-"
 	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || !e.Type().IsRegular() {
+		file, rest, ok := tempOf(e.Name())
+		if !ok || !e.Type().IsRegular() || (file != rp.base && (also == nil || !also(file))) {
 			continue
 		}
 		path := filepath.Join(rp.dir, e.Name())
@@ -58,4 +58,18 @@ func (rp *Reporter) removeStaleTemps(now time.Time) {
 			otel.Handle(fmt.Errorf("jsonfile: remove stale temporary file: %w", err))
 		}
 	}
+}
+
+// tempOf splits the name of a temporary file, ".<file>.tmp-<rest>", into
+// file and rest.
+func tempOf(name string) (file, rest string, ok bool) {
+	hidden, ok := strings.CutPrefix(name, ".")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.LastIndex(hidden, ".tmp-")
+	if i <= 0 {
+		return "", "", false
+	}
+	return hidden[:i], hidden[i+len(".tmp-"):], true
 }
