@@ -608,14 +608,19 @@ func sortByKey(vs []report.Value) []report.Value {
 }
 
 // Shutdown stops the reader's goroutine, sends a final report to the
-// reporters (a reporter still busy with an earlier report gets it when it
-// finishes, as in [Reader.OutputReport]; the error names every reporter
-// that did not get it), shuts down those that have a Shutdown(context.Context) error
+// reporters, shuts down those that have a Shutdown(context.Context) error
 // method (such as the named-pipe reporter), makes the last export of
 // [WithExporter] and shuts its exporter down, and shuts the embedded SDK
 // reader down. Only the first call does
 // anything; later calls return its result. The MeterProvider calls it from
 // its own Shutdown.
+//
+// The final report reaches every reporter, one still busy with an earlier
+// report too, when it finishes: Shutdown returns once every reporter has
+// answered or ctx ends, and its error names the reporters that did not get
+// the final report. A ctx without a deadline stands for the report
+// timeout: Shutdown then waits for a busy reporter, and for its answer, at
+// most the report timeout each.
 func (r *Reader) Shutdown(ctx context.Context) error {
 	r.shutOnce.Do(func() {
 		close(r.stop)
@@ -630,8 +635,10 @@ func (r *Reader) Shutdown(ctx context.Context) error {
 			r.shutErr = errors.Join(ctx.Err(), r.pipe.shutdown(ctx), r.manual.Shutdown(context.Background()))
 			return
 		}
-		err := r.OutputReport(ctx)
+		rep, err := r.Report(ctx)
 		if err != nil {
+			err = fmt.Errorf("otelcounters: final report: %w", err)
+		} else if err = r.deliver(ctx, rep, finalReport, nil); err != nil {
 			err = fmt.Errorf("otelcounters: final report: %w", err)
 		}
 		r.mu.Lock()
@@ -665,7 +672,7 @@ func (r *Reader) periodicReport(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("otelcounters: report: %w", err)
 	}
-	err = r.deliver(ctx, rep, false, r.stop)
+	err = r.deliver(ctx, rep, periodicReport, r.stop)
 	select {
 	case <-r.stop:
 		return nil // Shutdown's final report says what matters

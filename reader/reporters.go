@@ -55,15 +55,29 @@ func (r *Reader) OutputReport(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("otelcounters: report: %w", err)
 	}
-	return r.deliver(ctx, rep, true, nil)
+	return r.deliver(ctx, rep, explicitReport, nil)
 }
 
+// delivery is how a report goes to the reporters.
+type delivery uint8
+
+const (
+	// periodicReport: a reporter busy with an earlier report is skipped;
+	// each reporter has the report timeout.
+	periodicReport delivery = iota
+	// explicitReport (OutputReport, ForceFlush): a busy reporter is waited
+	// for up to the report timeout, then has the report timeout.
+	explicitReport
+	// finalReport (Shutdown): as explicitReport, but a context with a
+	// deadline replaces the report timeout: the final report must reach
+	// every reporter, a slow one too, as long as Shutdown's caller allows.
+	finalReport
+)
+
 // deliver sends rep to every reporter and returns when each has answered
-// or its time is up. A reporter busy with an earlier report is waited for
-// (within ctx and the report timeout) when wait is set, and skipped
-// otherwise. deliver returns early, leaving the reporters to finish on
+// or its time is up. It returns early, leaving the reporters to finish on
 // their own, when quit closes.
-func (r *Reader) deliver(ctx context.Context, rep report.Report, wait bool, quit <-chan struct{}) error {
+func (r *Reader) deliver(ctx context.Context, rep report.Report, how delivery, quit <-chan struct{}) error {
 	r.mu.Lock()
 	reps := slices.Clone(r.reporters)
 	r.mu.Unlock()
@@ -76,7 +90,7 @@ func (r *Reader) deliver(ctx context.Context, rep report.Report, wait bool, quit
 	}
 	results := make(chan result, len(reps))
 	for i, nr := range reps {
-		go func() { results <- result{i, r.deliverOne(ctx, nr, rep, wait, quit)} }()
+		go func() { results <- result{i, r.deliverOne(ctx, nr, rep, how, quit)} }()
 	}
 	errs := make([]error, len(reps))
 	for range reps {
@@ -92,18 +106,28 @@ func (r *Reader) deliver(ctx context.Context, rep report.Report, wait bool, quit
 var errQuit = errors.New("cut short by Shutdown, which sends the final report")
 
 // deliverOne sends rep to one reporter, and returns its answer, or an error
-// once its time is up: it waits for a busy reporter at most the report
-// timeout, then gives the report its own report timeout, all within ctx.
-func (r *Reader) deliverOne(ctx context.Context, nr namedReporter, rep report.Report, wait bool, quit <-chan struct{}) error {
-	wctx, cancel := context.WithTimeout(ctx, r.cfg.reportTimeout)
+// once its time is up (see delivery).
+func (r *Reader) deliverOne(ctx context.Context, nr namedReporter, rep report.Report, how delivery, quit <-chan struct{}) error {
+	_, deadline := ctx.Deadline()
+	byCaller := how == finalReport && deadline
+	bound := func() (context.Context, context.CancelFunc) {
+		if byCaller {
+			return context.WithCancel(ctx)
+		}
+		return context.WithTimeout(ctx, r.cfg.reportTimeout)
+	}
+	wctx, cancel := bound()
 	defer cancel()
-	if !r.claim(wctx, nr.name, wait, quit) {
-		if !wait {
+	if !r.claim(wctx, nr.name, how != periodicReport, quit) {
+		switch {
+		case how == periodicReport:
 			return errors.New("skipped, still busy with an earlier report")
+		case byCaller:
+			return fmt.Errorf("skipped, still busy with an earlier report when Shutdown's context ended: %w", context.Cause(wctx))
 		}
 		return fmt.Errorf("skipped, still busy with an earlier report after waiting for it (report timeout %v): %w", r.cfg.reportTimeout, context.Cause(wctx))
 	}
-	cctx, cancel := context.WithTimeout(ctx, r.cfg.reportTimeout)
+	cctx, cancel := bound()
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
@@ -115,6 +139,9 @@ func (r *Reader) deliverOne(ctx context.Context, nr namedReporter, rep report.Re
 	case err := <-done:
 		return err
 	case <-cctx.Done():
+		if byCaller {
+			return fmt.Errorf("no answer before Shutdown's context ended: %w", cctx.Err())
+		}
 		// The report timeout or the caller's context, whichever ends first.
 		return fmt.Errorf("no answer within the report timeout (%v): %w", r.cfg.reportTimeout, cctx.Err())
 	case <-quit:
