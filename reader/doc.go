@@ -39,7 +39,13 @@
 //
 // Reporters run concurrently and independently: one that fails, panics or
 // outlives the report timeout does not stop the others, and its error,
-// naming it, goes to otel.Handle (or is returned by OutputReport).
+// naming it, goes to otel.Handle (or is returned by OutputReport). The final
+// report of [Reader.Shutdown] reaches every reporter, one still busy with an
+// earlier report too, as long as Shutdown's context allows.
+//
+// When the SDK's own cardinality limit folds new attribute sets of an
+// instrument into its otel.metric.overflow="true" set, the reader says so
+// once per instrument through otel.Handle.
 //
 // # Export
 //

@@ -27,6 +27,12 @@
 //   - bad input: NaN, infinities, negative and huge values, empty and
 //     very long names, invalid UTF-8 in attributes.
 //   - goroutines: none is left after Shutdown of any component.
+//   - shared folders and hostile files, with real processes: a second
+//     user (nobody, where the suite runs as root) against the pipe
+//     reporter's folder and FIFO; a FIFO and a /dev/zero link in a report
+//     folder for the otelcounters binary's merge, serve and munin fetch;
+//     writers killed mid-write and restarted; a reporter slower than its
+//     report timeout at Shutdown.
 //
 // docs/reliability.md lists what is tested, the figures measured, and what
 // is not tested yet.
