@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 
+	"github.com/otelcounters/otelcounters/exporters/jsonfile"
 	"github.com/otelcounters/otelcounters/report"
 )
 
@@ -98,6 +100,16 @@ func faults(t *testing.T, bin, protocol string) {
 	})); err != nil {
 		t.Fatal(err)
 	}
+	// The JSON file must end with every request, the Collector's death
+	// notwithstanding.
+	jsonPath := filepath.Join(t.TempDir(), "counters.json")
+	jf, err := jsonfile.New(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tel.reader.RegisterReporter("json", jf); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := newServer(tel.meterProvider)
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +180,22 @@ func faults(t *testing.T, bin, protocol string) {
 	}
 	shut = true
 	col.stop()
+	snap, err := jsonfile.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := recorded.Load()
+	var sizes = map[string]float64{}
+	for i := range n {
+		p := pattern[i%int64(len(pattern))]
+		sizes[p.route] += float64(p.size)
+	}
+	for route, want := range sizes {
+		key := fmt.Sprintf(`request_bytes_total{http.route=%q}`, route)
+		if got := snap.Values[key]; got == nil || *got != want {
+			t.Errorf("the final JSON file has %s = %v, want %v from the %d requests recorded", key, got, want, n)
+		}
+	}
 	waitUntil(t, 20*time.Second, fmt.Sprintf("goroutines back to the %d before the set-up", baseline), func() bool {
 		return runtime.NumGoroutine() <= baseline
 	})
