@@ -122,7 +122,10 @@ func TestPipeSharedFolder(t *testing.T) {
 	if err := os.Chmod(mine, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	if out, ok := runAsNobody(t, fmt.Sprintf("rm -f %s && ln -s %s %s", p.Path(), victim, p.Path())); !ok {
+	// In one step (a link made beside it, renamed over it), so that the
+	// writer cannot make its FIFO again in between.
+	swap := filepath.Join(mine, "swap")
+	if out, ok := runAsNobody(t, fmt.Sprintf("ln -s %s %s && mv -fT %s %s", victim, swap, swap, p.Path())); !ok {
 		t.Fatalf("nobody could not swap the FIFO: %s", out)
 	}
 	eventually(t, waitLong, "the swapped FIFO is reported", func() bool {
