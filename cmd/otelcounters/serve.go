@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -114,6 +115,7 @@ func serveMain(ctx context.Context, args []string, stderr io.Writer, ready func(
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", merged)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute, IdleTimeout: time.Minute}
+	closeUnused(srv)
 	fmt.Fprintf(stderr, "otelcounters serve: serving the merged reports of %s at http://%s/\n", folder, ln.Addr())
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -195,4 +197,29 @@ func bounded(what string, timeout time.Duration, merge func() (report.Report, er
 			return report.Report{}, fmt.Errorf("%s: not done within %v: %w", what, timeout, ctx.Err())
 		}
 	}
+}
+
+// closeUnused makes srv's Shutdown close the connections that have not
+// carried a request yet (HTTP clients open spares): Shutdown would
+// otherwise wait for each of them for 5 s before taking it for idle.
+func closeUnused(srv *http.Server) {
+	var mu sync.Mutex
+	unused := map[net.Conn]struct{}{}
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		if st == http.StateNew {
+			unused[c] = struct{}{}
+		} else {
+			delete(unused, c)
+		}
+	}
+	// Shutdown runs this once it has closed the listener.
+	srv.RegisterOnShutdown(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for c := range unused {
+			_ = c.Close()
+		}
+	})
 }
