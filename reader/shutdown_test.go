@@ -178,3 +178,48 @@ func TestShutdownNamesReportersWithoutFinal(t *testing.T) {
 		t.Errorf("the stuck reporter was called %d times, want once", calls)
 	}
 }
+
+// OutputReport, like Shutdown, gives its report to a reporter busy with an
+// earlier one once that ends within the report timeout, instead of
+// skipping it.
+func TestOutputReportWaitsForBusyReporter(t *testing.T) {
+	r := reader.New(reader.WithManualTicks(), reader.WithReportTimeout(time.Minute))
+	defer r.Shutdown(context.Background())
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	calls := make(chan int, 10) // room for the final report of the deferred Shutdown
+	n := 0
+	if err := r.RegisterReporter("slow", report.ReporterFunc(func(context.Context, report.Report) error {
+		n++
+		if n == 1 {
+			entered <- struct{}{}
+			<-release
+		}
+		calls <- n
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- r.OutputReport(context.Background()) }()
+	<-entered
+	go func() { errs <- r.OutputReport(context.Background()) }()
+	select {
+	case err := <-errs:
+		t.Fatalf("a report returned while the reporter was busy with the first: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	for range 2 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Errorf("OutputReport: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("OutputReport did not return after the reporter finished")
+		}
+	}
+	if got := len(calls); got != 2 {
+		t.Errorf("the reporter got %d reports, want both", got)
+	}
+}
