@@ -3,6 +3,7 @@ package counters
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -25,10 +26,20 @@ type Value struct {
 	Count uint64
 }
 
-// MaxSlots bounds the number of slots in one window. A window longer than
-// MaxSlots ticks gets wider slots (a whole number of ticks each), which bounds
-// memory per series at the cost of edge precision: see the package doc.
-const MaxSlots = 60
+// MaxSlots bounds the number of slots in one window. A window of at most
+// MaxSlots ticks has one slot per tick, so that it is exact at every tick; a
+// longer one has slots of a whole number of ticks that divide it (see the
+// package doc), which bounds memory per series.
+const MaxSlots = 1024
+
+// minWideSlots is the fewest slots a window longer than MaxSlots ticks may
+// have: twice as fine as the 60 slots the layouts of earlier versions had.
+const minWideSlots = MaxSlots / 8
+
+// MaxWindow is the longest window (and tick) a counter accepts: twice it, the
+// time after which an idle series is forgotten, still fits in a
+// time.Duration with room to spare.
+const MaxWindow = 50 * 365 * 24 * time.Hour
 
 // lane is one number kept per slot.
 type lane uint8
@@ -45,6 +56,7 @@ const (
 // the [Series] it makes are not.
 type Counter struct {
 	def   Definition
+	tick  time.Duration
 	slot  time.Duration // slot width, a whole number of ticks
 	n     int64         // slots per window
 	lanes []lane
@@ -53,27 +65,28 @@ type Counter struct {
 
 // New returns the counter described by def, for a reader that collects every
 // tick and registers the counter at elapsed time at (time since the reader's
-// origin). The tick must be positive.
+// origin). The tick must be positive and at most [MaxWindow]; the window of a
+// windowed kind must be a whole number of ticks (the error says which
+// windows would do), and one longer than [MaxSlots] ticks must also divide
+// into at least 512 slots of a whole number of ticks each.
 func New(def Definition, tick, at time.Duration) (*Counter, error) {
 	def, err := def.Normalized()
 	if err != nil {
 		return nil, err
 	}
-	if tick <= 0 {
-		return nil, fmt.Errorf("counter %q: tick must be positive, got %v", def.Name, tick)
+	if tick <= 0 || tick > MaxWindow {
+		return nil, fmt.Errorf("counter %q: tick must be positive and at most %v, got %v", def.Name, MaxWindow, tick)
 	}
-	c := &Counter{def: def}
+	c := &Counter{def: def, tick: tick}
 	// The first interval the counter hears began at the tick before at.
 	c.start = at / tick * tick
 	if !def.Kind.Windowed() {
 		return c, nil
 	}
-	ticksPerSlot := (def.Window + tick*MaxSlots - 1) / (tick * MaxSlots)
-	if ticksPerSlot < 1 {
-		ticksPerSlot = 1
+	c.slot, c.n, err = layout(def.Window, tick)
+	if err != nil {
+		return nil, fmt.Errorf("counter %q: %w", def.Name, err)
 	}
-	c.slot = tick * ticksPerSlot
-	c.n = int64((def.Window + c.slot - 1) / c.slot)
 	switch def.Kind {
 	case Average, AverageTime:
 		c.lanes = []lane{laneCount, laneSum}
@@ -106,9 +119,95 @@ func (c *Counter) Kind() Kind { return c.def.Kind }
 // a window).
 func (c *Counter) Slot() time.Duration { return c.slot }
 
-// Window returns the time the window spans: a whole number of slots, equal to
-// the definition's window when that is a multiple of the slot width.
+// Window returns the time the window spans: the definition's window (zero
+// for kinds without a window).
 func (c *Counter) Window() time.Duration { return c.slot * time.Duration(c.n) }
+
+// Tick returns the tick the counter was made for.
+func (c *Counter) Tick() time.Duration { return c.tick }
+
+// CheckWindow returns the error [New] would return for a windowed counter
+// with window w (zero: [DefaultWindow]) read every tick, or nil: for
+// configuration files, which know their tick before any reader exists.
+func CheckWindow(w, tick time.Duration) error {
+	if w == 0 {
+		w = DefaultWindow
+	}
+	if w < 0 || w > MaxWindow {
+		return fmt.Errorf("window %v is not in (0, %v]", w, MaxWindow)
+	}
+	if tick <= 0 || tick > MaxWindow {
+		return fmt.Errorf("tick must be positive and at most %v, got %v", MaxWindow, tick)
+	}
+	_, _, err := layout(w, tick)
+	return err
+}
+
+// layout returns the slot width and the number of slots of a window w read
+// every tick: one slot per tick up to MaxSlots ticks; beyond, the narrowest
+// slots of whole ticks that divide the window into at most MaxSlots and at
+// least minWideSlots slots. Windows that fit neither rule are refused with
+// the nearest windows that do.
+func layout(w, tick time.Duration) (slot time.Duration, n int64, err error) {
+	ticks := int64(w / tick)
+	if w%tick != 0 {
+		return 0, 0, fmt.Errorf("window %v is not a whole number of ticks of %v: use %s, or a tick that divides it",
+			w, tick, nearWindows(tick, ticks, ticks+1))
+	}
+	if ticks <= MaxSlots {
+		return tick, ticks, nil
+	}
+	g0 := (ticks + MaxSlots - 1) / MaxSlots
+	// Natural windows (hours, days) find a divisor in a few steps; the
+	// bound keeps absurd ones from searching for long.
+	for g := g0; g < g0+4096 && ticks/g >= minWideSlots; g++ {
+		if ticks%g == 0 {
+			return tick * time.Duration(g), ticks / g, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("window %v is %d ticks of %v: a window longer than %d ticks needs slots of whole ticks that divide it into %d to %d slots, and none do: use %s, or a longer tick",
+		w, ticks, tick, MaxSlots, minWideSlots, MaxSlots, nearWindows(tick, ticks-1, ticks+1))
+}
+
+// nearWindows names the longest window of at most below ticks and the
+// shortest of at least above ticks that layout accepts. Multiples of
+// ⌈ticks/MaxSlots⌉ ticks always are.
+func nearWindows(tick time.Duration, below, above int64) string {
+	var ws []string
+	if below >= 1 {
+		lo := below
+		if lo > MaxSlots {
+			g := (lo + MaxSlots - 1) / MaxSlots
+			lo = lo / g * g
+		}
+		ws = append(ws, (tick * time.Duration(lo)).String())
+	}
+	hi := above
+	if hi > MaxSlots {
+		g := (hi + MaxSlots - 1) / MaxSlots
+		hi = (hi + g - 1) / g * g
+	}
+	if hi <= int64(MaxWindow/tick) {
+		ws = append(ws, (tick * time.Duration(hi)).String())
+	}
+	if len(ws) == 0 {
+		return "a window of whole ticks"
+	}
+	return strings.Join(ws, " or ")
+}
+
+// Covered returns the time the window read at elapsed time at covers, which
+// a Frequency divides by: from its old edge (see the package doc), or from
+// the beginning of the first interval the counter heard if that is later, up
+// to at; never less than one tick, so that the first moments of a counter
+// read low rather than spike.
+func (c *Counter) Covered(at time.Duration) time.Duration {
+	if !c.def.Kind.Windowed() {
+		return 0
+	}
+	from := max((c.slotIndex(at)-c.n)*int64(c.slot), int64(c.start))
+	return max(at-time.Duration(from), c.tick)
+}
 
 // SlotIndex returns the number of the slot that holds the interval ending at
 // elapsed time at: slot k holds the intervals ending in ((k-1)·slot, k·slot].
@@ -320,11 +419,7 @@ func (s *Series) Value(at time.Duration) Value {
 		}
 		return Value{V: sum / count, OK: true, Count: uint64(count)}
 	case Frequency:
-		covered := min(s.c.Window(), at-s.c.start)
-		if covered <= 0 {
-			return Value{V: 0, OK: true}
-		}
-		return Value{V: sum / covered.Seconds(), OK: true}
+		return Value{V: sum / s.c.Covered(at).Seconds(), OK: true}
 	case WindowSum:
 		return Value{V: sum, OK: true}
 	case Count:

@@ -68,27 +68,27 @@ func genTrace(seed uint64, nSeries int) *trace {
 	tick := tr.tick
 	const maxSlots = counters.MaxSlots
 	switch r.IntN(8) {
-	case 0: // whole ticks, at most MaxSlots of them: a slot is a tick
+	case 0, 1: // a few ticks: the edges matter most
+		tr.window = tick * time.Duration(1+r.IntN(8))
+	case 2: // up to a hundred ticks
+		tr.window = tick * time.Duration(1+r.IntN(100))
+	case 3: // one tick
+		tr.window = tick
+	case 4: // longer than MaxSlots ticks: slots of whole ticks that divide it
+		for {
+			tr.window = tick * time.Duration(maxSlots+1+r.IntN(4*maxSlots))
+			if counters.CheckWindow(tr.window, tick) == nil {
+				break
+			}
+		}
+	case 5: // up to MaxSlots ticks
 		tr.window = tick * time.Duration(1+r.IntN(maxSlots))
-	case 1: // any length up to MaxSlots ticks: rounds up to whole ticks
-		tr.window = time.Duration(1 + r.Int64N(int64(tick)*maxSlots))
-	case 2: // shorter than a tick: one slot of one tick
-		tr.window = time.Duration(1 + r.Int64N(int64(tick)))
-	case 3: // longer than MaxSlots ticks, a whole number of slots of tps ticks
-		tps := 2 + r.IntN(9)
-		lo := (tps-1)*maxSlots/tps + 1 // fewer slots would need wider ones
-		n := lo + r.IntN(maxSlots+1-lo)
-		tr.window = tick * time.Duration(tps*n)
-	case 4: // longer than MaxSlots ticks, whole ticks
-		tr.window = tick * time.Duration(maxSlots+1+r.IntN(9*maxSlots))
-	case 5: // longer than MaxSlots ticks, any length
-		tr.window = tick*maxSlots + time.Duration(1+r.Int64N(int64(tick)*9*maxSlots))
-	case 6: // a power of two seconds that the layout keeps exactly
+	case 6: // a power of two seconds
 		tr.tick = time.Duration(1+r.IntN(2)) * time.Second
 		tick = tr.tick
 		tr.window = time.Second << (4 + r.IntN(3)) // 16 s, 32 s, 64 s
-	case 7: // exactly MaxSlots slots of a whole number of ticks
-		tr.window = tick * maxSlots * time.Duration(1+r.IntN(10))
+	case 7: // exactly MaxSlots ticks
+		tr.window = tick * maxSlots
 	}
 	if r.IntN(3) > 0 {
 		tr.reg = time.Duration(r.Int64N(int64(30*tick)/1e6)) * time.Millisecond
@@ -286,7 +286,7 @@ func want(k counters.Kind, a agg, total, last float64, seen bool, covered time.D
 // refStats counts what the reference test exercised, so that it can fail
 // when a case it claims to check never happened.
 type refStats struct {
-	traces, wideSlots, roundedWindows  int
+	traces, wideSlots                  int
 	alignedReads, unalignedReads       int
 	emptyWindows, fullWindows          int
 	edgeDropped, edgeAboveLower        int
@@ -329,7 +329,8 @@ func checkTrace(t *testing.T, tr *trace, st *refStats) bool {
 		st.wideSlots++
 	}
 	if w != tr.window {
-		st.roundedWindows++
+		t.Errorf("%v: window %v, want the one defined", tr, w)
+		return false
 	}
 	start := tr.start()
 	o := newOwner(tr)
@@ -342,7 +343,9 @@ func checkTrace(t *testing.T, tr *trace, st *refStats) bool {
 		e := edge(t0, slot, w)
 		aligned := t0%slot == 0
 		a := tr.agg(0, e, o.fed)
-		covered := min(w, t0-start)
+		// Frequency divides by the time from the window's old edge (or the
+		// counter's start) to t, and by at least a tick.
+		covered := max(t0-max(e, start), tr.tick)
 		if aligned {
 			st.alignedReads++
 			if e != t0-w {
@@ -382,7 +385,7 @@ func checkTrace(t *testing.T, tr *trace, st *refStats) bool {
 		if a.present && a.lo < 0 {
 			st.negativeMin++
 		}
-		if covered > 0 && covered < w && a.n > 0 {
+		if e < start && a.n > 0 {
 			st.youngFrequency++
 		}
 		twice := r.IntN(8) == 0
@@ -475,7 +478,6 @@ func TestValuesMatchReference(t *testing.T) {
 	// The test claims to cover these; make sure the traces did.
 	for name, v := range map[string]int{
 		"traces with slots wider than a tick":               st.wideSlots,
-		"windows rounded up":                                st.roundedWindows,
 		"reads at whole slots":                              st.alignedReads,
 		"reads between slots":                               st.unalignedReads,
 		"empty windows":                                     st.emptyWindows,
@@ -654,6 +656,7 @@ func TestFrequencyYoung(t *testing.T) {
 		{sec(23), 6, 6},          // 18 in 3 s
 		{sec(30), 0, 1.8},        // 18 in the whole window
 		{sec(31), 0, 0.6},        // the first interval has left
+		{sec(31.5), 0, 6 / 9.5},  // between ticks: (22, 31.5], 9.5 s
 		{sec(33), 0, 0},          // so has the second
 		{sec(1000), 0, 0},        // long idle
 	} {
@@ -671,7 +674,7 @@ func TestIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Slot() != 5*time.Second {
+	if c.Slot() != time.Second {
 		t.Fatalf("slot %v", c.Slot())
 	}
 	s := c.NewSeries()
@@ -679,25 +682,24 @@ func TestIdle(t *testing.T) {
 		t.Error("a series that never had data is not idle")
 	}
 	s.Add(sec(12), counters.Sample{Count: 1, Sum: 1, Min: 1, Max: 1})
-	// Idle time counts from the end of the slot that holds the data (15 s),
+	// Idle time counts from the end of the slot that holds the data (12 s),
 	// so a series is never forgotten early.
 	for _, tt := range []struct {
 		at, d time.Duration
 		want  bool
 	}{
 		{sec(12), 0, false},
-		{sec(15), 0, false},
-		{sec(15) + 1, 0, true},
-		{sec(315), 300 * time.Second, false},
-		{sec(315) + 1, 300 * time.Second, true},
+		{sec(12) + 1, 0, true},
+		{sec(312), 300 * time.Second, false},
+		{sec(312) + 1, 300 * time.Second, true},
 	} {
 		if got := s.Idle(tt.at, tt.d); got != tt.want {
 			t.Errorf("Idle(%v, %v) = %v, want %v", tt.at, tt.d, got, tt.want)
 		}
 	}
 	// Once idle for a window, the series reads as a new one. (It is empty
-	// earlier: the 12 s interval is in the window up to 310 s.)
-	for at, ok := range map[time.Duration]bool{sec(310): true, sec(310) + 1: false, sec(315) + 1: false} {
+	// earlier: the 12 s interval is in the window up to 311 s.)
+	for at, ok := range map[time.Duration]bool{sec(311): true, sec(311) + 1: false, sec(312) + 1: false} {
 		if v := s.Value(at); v.OK != ok {
 			t.Errorf("value at %v = %+v, want OK %v", at, v, ok)
 		}
@@ -710,6 +712,56 @@ func TestIdle(t *testing.T) {
 		s.Add(sec(1), counters.Sample{Count: 1, Sum: 1})
 		if s.Idle(sec(1e9), time.Second) {
 			t.Errorf("%v: series idle", k)
+		}
+	}
+}
+
+// A counter read in its first moments divides by at least one tick: two
+// events just after the start read 2 per second, not 200.
+func TestFrequencyNoYoungSpike(t *testing.T) {
+	s := newSeries(t, counters.Frequency, 5*time.Minute)
+	s.Add(sec(0.01), counters.Sample{Count: 2, Sum: 2})
+	for _, at := range []time.Duration{sec(0.003), sec(0.01), sec(0.5), sec(1)} {
+		if v := s.Value(at); v != (counters.Value{V: 2, OK: true}) {
+			t.Errorf("frequency at %v = %+v, want 2 (two events over one tick)", at, v)
+		}
+	}
+	if v := s.Value(sec(2)); v != (counters.Value{V: 1, OK: true}) {
+		t.Errorf("frequency at 2 s = %+v, want 1", v)
+	}
+}
+
+// A steady rate reads true at any time, between ticks too: the window
+// divides by the time its slots cover. (A window of one tick, read between
+// ticks, covers less than a tick and is divided by one: it reads low, as a
+// counter in its first tick does.)
+func TestFrequencySteadyUnaligned(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 200 {
+		tick := time.Duration(1+r.IntN(5)) * time.Second
+		w := tick * time.Duration(2+r.IntN(120))
+		c, err := counters.New(counters.Definition{Name: "f", Kind: counters.Frequency, Window: w}, tick, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.NewSeries()
+		const rate = 10.0 // per second; each interval adds rate × its length
+		var fed time.Duration
+		feed := func(to time.Duration) {
+			if to > fed {
+				s.Add(to, counters.Sample{Count: 1, Sum: rate * (to - fed).Seconds()})
+				fed = to
+			}
+		}
+		end := tick * time.Duration(1+r.IntN(int(3*w/tick)+3))
+		for at := tick; at <= end; at += tick { // from the first tick on
+			feed(at)
+			// A report between this tick and the next collects first.
+			rep := at + time.Duration(r.Int64N(int64(tick)))
+			feed(rep)
+			if v := s.Value(rep); math.Abs(v.V-rate) > rate*1e-9 {
+				t.Fatalf("window %v tick %v: frequency at %v = %v, want %v", w, tick, rep, v.V, rate)
+			}
 		}
 	}
 }

@@ -17,16 +17,22 @@
 //
 // # Window precision
 //
-// A window is a ring of slots. A slot is a whole number of ticks wide: one
-// tick when the window spans at most [MaxSlots] ticks, wider otherwise (a
-// 300 s window with a 5 s tick has 60 slots of 5 s; with a 1 s tick, 60 slots
-// of 5 s too). The interval that ends at elapsed time t is kept in the slot
-// that holds t, so the window read at time t holds the slots whose intervals
-// end in (t−W, t]. At times that are a whole number of slots, that is
-// exactly the events in (t−W, t]; in between, the window's old edge is up to
-// one slot newer (the window holds the intervals that end after the next slot
-// boundary minus W). PyCounters kept an event exactly W seconds old; here it
-// has just left.
+// A window is a ring of slots. A window of at most [MaxSlots] ticks has one
+// slot per tick; a longer one has slots of a whole number of ticks, the
+// narrowest that divide it into at most MaxSlots slots (and at least 128: a
+// window no such width divides is refused, as is one that is not a whole
+// number of ticks; the errors name windows that would do). A 300 s window
+// with a 5 s tick has 60 slots of 5 s; with a 1 s tick, 300 slots of 1 s; a
+// day with a 5 s tick, 960 slots of 90 s. The window is always exactly as
+// long as defined.
+//
+// The interval that ends at elapsed time t is kept in slot ⌈t/s⌉ for slot
+// width s, so the window read at time R holds the intervals that end in
+// (⌈R/s⌉·s − W, R]. At times that are a whole number of slots — every tick,
+// when a slot is a tick — that is exactly the intervals in (R−W, R]. In
+// between, the window's old edge is the next slot boundary minus W: it holds
+// between W−s and W of data, never anything older than W. PyCounters kept an
+// event exactly W seconds old; here it has just left.
 //
 // # Values
 //
@@ -34,11 +40,14 @@
 // Average, AverageTime, Max and Min, and 0 for Frequency, WindowSum and
 // Count. Event and Total have no value until their first event.
 //
-// Frequency is the window sum divided by the time the window covers: the
-// whole window, or, while the counter is younger than its window, the time
-// since the beginning of the first interval it heard. (PyCounters divided by
-// the age of the oldest event in the window, so one event read 0.1 s later
-// was 10 per second.)
+// Frequency is the window sum divided by the time the window's data covers
+// ([Counter.Covered]): from its old edge, or from the beginning of the first
+// interval the counter heard when that is later, to the time read; but by
+// at least one tick, so that a counter read in its first moments (or a
+// window of one tick read between ticks) reads low rather than spikes. A
+// steady rate therefore reads true at any time past the first tick, on a
+// slot boundary or not. (PyCounters divided by the age of the oldest event
+// in the window, so one event read 0.1 s later was 10 per second.)
 //
 // Sums are exact float64 sums of per-interval sums: exact whenever the
 // values are (integers, or binary fractions of moderate size).

@@ -262,6 +262,9 @@ func (d Definition) Normalized() (Definition, error) {
 	if d.Window < 0 {
 		return d, fmt.Errorf("counter %q: negative window %v", d.Name, d.Window)
 	}
+	if d.Window > MaxWindow {
+		return d, fmt.Errorf("counter %q: window %v is longer than %v", d.Name, d.Window, MaxWindow)
+	}
 	if d.Window == 0 {
 		d.Window = DefaultWindow
 	}

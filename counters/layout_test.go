@@ -1,7 +1,9 @@
 package counters
 
 import (
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,65 +12,168 @@ func TestLayout(t *testing.T) {
 	s := time.Second
 	tests := []struct {
 		window, tick time.Duration
-		slot, spans  time.Duration
+		slot         time.Duration
 		slots        int64
 		about        string
 	}{
-		{300 * s, s, 5 * s, 300 * s, 60, "a 300 s window of 1 s ticks: 60 slots of 5 s"},
-		{300 * s, 5 * s, 5 * s, 300 * s, 60, "a 300 s window of 5 s ticks: 60 slots of one tick"},
-		{900 * s, 5 * s, 15 * s, 900 * s, 60, "15 min of 5 s ticks: 60 slots of 3 ticks"},
-		{7 * s, 2 * s, 2 * s, 8 * s, 4, "7 s of 2 s ticks rounds up to 8 s"},
-		{60 * s, s, s, 60 * s, 60, "a minute of seconds"},
-		{61 * s, s, 2 * s, 62 * s, 31, "one tick more than MaxSlots: slots of two ticks"},
-		{301 * s, s, 6 * s, 306 * s, 51, "one second more than 60 slots of 5 s: 6 s slots"},
-		{10 * s, s, s, 10 * s, 10, "short windows keep one slot per tick"},
-		{s, 5 * s, 5 * s, 5 * s, 1, "a window shorter than a tick spans one tick"},
-		{1, s, s, s, 1, "a 1 ns window spans one tick"},
-		{3600 * s, s, 60 * s, 3600 * s, 60, "an hour of seconds: one-minute slots"},
-		{3600 * s, 10 * s, 60 * s, 3600 * s, 60, "an hour of 10 s ticks"},
-		{1500 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond, 1500 * time.Millisecond, 3, "sub-second ticks"},
-		{0, s, 5 * s, 300 * s, 60, "the default window"},
+		{300 * s, s, s, 300, "a 300 s window of 1 s ticks: a slot per tick"},
+		{300 * s, 5 * s, 5 * s, 60, "a 300 s window of 5 s ticks: 60 slots of one tick"},
+		{900 * s, 5 * s, 5 * s, 180, "15 min of 5 s ticks"},
+		{60 * s, s, s, 60, "a minute of seconds"},
+		{61 * s, s, s, 61, "61 s of 1 s ticks is 61 s, not 62"},
+		{301 * s, s, s, 301, "301 s of 1 s ticks is 301 s"},
+		{1024 * s, s, s, 1024, "MaxSlots ticks: still a slot per tick"},
+		{1026 * s, s, 2 * s, 513, "two ticks more than MaxSlots: slots of two ticks"},
+		{3600 * s, s, 4 * s, 900, "an hour of seconds: 4 s slots"},
+		{24 * 3600 * s, s, 90 * s, 960, "a day of seconds: 90 s slots (85 to 89 do not divide it)"},
+		{24 * 3600 * s, 5 * s, 90 * s, 960, "a day of 5 s ticks"},
+		{10 * s, s, s, 10, "short windows keep one slot per tick"},
+		{5 * s, 5 * s, 5 * s, 1, "a window of one tick"},
+		{1500 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond, 3, "sub-second ticks"},
+		{0, s, s, 300, "the default window"},
+		{0, 5 * s, 5 * s, 60, "the default window and tick"},
 	}
 	for _, tt := range tests {
 		c, err := New(Definition{Name: "l", Kind: Average, Window: tt.window}, tt.tick, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.about, err)
 		}
-		if c.Slot() != tt.slot || c.Window() != tt.spans || c.n != tt.slots {
-			t.Errorf("%s: window %v, tick %v: Slot() = %v, Window() = %v, %d slots; want %v, %v, %d",
-				tt.about, tt.window, tt.tick, c.Slot(), c.Window(), c.n, tt.slot, tt.spans, tt.slots)
+		want := tt.window
+		if want == 0 {
+			want = DefaultWindow
 		}
-		// The definition keeps the window asked for.
-		if tt.window != 0 && c.Definition().Window != tt.window {
-			t.Errorf("%s: Definition().Window = %v, want %v", tt.about, c.Definition().Window, tt.window)
+		if c.Slot() != tt.slot || c.Window() != want || c.n != tt.slots {
+			t.Errorf("%s: window %v, tick %v: Slot() = %v, Window() = %v, %d slots; want %v, %v, %d",
+				tt.about, tt.window, tt.tick, c.Slot(), c.Window(), c.n, tt.slot, want, tt.slots)
+		}
+		if err := CheckWindow(tt.window, tt.tick); err != nil {
+			t.Errorf("%s: CheckWindow: %v", tt.about, err)
 		}
 	}
 }
 
-// The rules behind the table, on random layouts: a slot is a whole number of
-// ticks, as few as keep the window within MaxSlots slots; the window is the
-// defined one rounded up to whole slots.
+// Windows that are not a whole number of ticks, or that no slot width
+// divides finely enough, are refused with windows that would do; and those
+// suggestions are accepted.
+func TestLayoutRefused(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		window, tick time.Duration
+		msg          string
+	}{
+		{7 * s, 5 * s, "window 7s is not a whole number of ticks of 5s: use 5s or 10s"},
+		{7 * s, 2 * s, "window 7s is not a whole number of ticks of 2s: use 6s or 8s"},
+		{s, 5 * s, "window 1s is not a whole number of ticks of 5s: use 5s"},
+		{1, s, "window 1ns is not a whole number of ticks of 1s: use 1s"},
+		{300*s + 500*time.Millisecond, s, "use 5m0s or 5m1s"},
+		{1031 * s, s, "window 17m11s is 1031 ticks of 1s: a window longer than 1024 ticks needs slots of whole ticks that divide it into 128 to 1024 slots, and none do: use 17m10s or 17m12s"}, // 1031 is prime
+		{10007 * 5 * s, 5 * s, "use 13h53m20s or 13h54m10s"}, // 10007 is prime
+	}
+	for _, tt := range tests {
+		_, err := New(Definition{Name: "l", Kind: WindowSum, Window: tt.window}, tt.tick, 0)
+		if err == nil || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("window %v tick %v: error %v, want one containing %q", tt.window, tt.tick, err, tt.msg)
+			continue
+		}
+		if err2 := CheckWindow(tt.window, tt.tick); err2 == nil || !strings.Contains(err.Error(), err2.Error()) {
+			t.Errorf("window %v tick %v: CheckWindow says %v, New %v", tt.window, tt.tick, err2, err)
+		}
+		_, sugg, _ := strings.Cut(err.Error(), "use ")
+		n := 0
+		for _, f := range strings.Fields(sugg) {
+			d, perr := time.ParseDuration(strings.TrimRight(f, ",:"))
+			if perr != nil {
+				continue
+			}
+			n++
+			if err := CheckWindow(d, tt.tick); err != nil {
+				t.Errorf("window %v tick %v: suggested %v is refused: %v", tt.window, tt.tick, d, err)
+			}
+		}
+		if n == 0 {
+			t.Errorf("window %v tick %v: %v suggests no window", tt.window, tt.tick, err)
+		}
+	}
+	// Kinds without a window take any window.
+	if _, err := New(Definition{Name: "l", Kind: Total, Window: 7 * s}, 5*s, 0); err != nil {
+		t.Errorf("a total with a 7 s window: %v", err)
+	}
+}
+
+// Bounds: absurd windows and ticks are errors, never panics or huge
+// allocations.
+func TestLayoutBounds(t *testing.T) {
+	for _, tt := range []struct {
+		window, tick time.Duration
+	}{
+		{math.MaxInt64, 5 * time.Second},
+		{2530000 * time.Hour, 5 * time.Second},
+		{MaxWindow + 1, time.Second},
+		{time.Second, math.MaxInt64},
+		{time.Second, -1},
+		{MaxWindow - MaxWindow%time.Nanosecond, 1}, // a search that must give up quickly
+	} {
+		c, err := New(Definition{Name: "b", Kind: Count, Window: tt.window}, tt.tick, 0)
+		if err == nil {
+			if c.n > MaxSlots {
+				t.Errorf("window %v tick %v: %d slots", tt.window, tt.tick, c.n)
+			}
+			continue
+		}
+		if !strings.Contains(err.Error(), `counter "b"`) {
+			t.Errorf("window %v tick %v: error %v does not name the counter", tt.window, tt.tick, err)
+		}
+	}
+	// The longest window accepted works.
+	c, err := New(Definition{Name: "b", Kind: Count, Window: 50 * 365 * 24 * time.Hour}, time.Hour, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.NewSeries()
+	s.Add(time.Hour, Sample{Count: 1})
+	if v := s.Value(2 * time.Hour); v.V != 1 || s.Idle(2*time.Hour, 2*c.Window()) {
+		t.Errorf("a 50-year window: %+v, idle %v", v, s.Idle(2*time.Hour, 2*c.Window()))
+	}
+}
+
+// The rules behind the table, on random layouts: a window of at most
+// MaxSlots ticks has a slot per tick; a longer one the narrowest slots of
+// whole ticks that divide it into MaxSlots/8 to MaxSlots slots; the window
+// is always the one defined.
 func TestLayoutProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
 	for range 20000 {
 		tick := time.Duration(1+r.Int64N(10_000)) * time.Millisecond
-		window := time.Duration(1 + r.Int64N(int64(tick)*MaxSlots*20))
+		window := tick * time.Duration(1+r.Int64N(MaxSlots*20))
 		c, err := New(Definition{Name: "l", Kind: WindowSum, Window: window}, tick, 0)
 		if err != nil {
-			t.Fatal(err)
+			if window <= tick*MaxSlots {
+				t.Fatalf("window %v tick %v: %v", window, tick, err)
+			}
+			continue
 		}
+		accepted++
 		slot, w := c.Slot(), c.Window()
 		tps := slot / tick
 		switch {
 		case slot%tick != 0 || tps < 1:
 			t.Fatalf("window %v tick %v: slot %v is not a whole number of ticks", window, tick, slot)
-		case c.n < 1 || c.n > MaxSlots:
+		case c.n < 1 || c.n > MaxSlots || (tps > 1 && c.n < MaxSlots/8):
 			t.Fatalf("window %v tick %v: %d slots", window, tick, c.n)
-		case w != slot*time.Duration(c.n) || w < window || w-window >= slot:
+		case w != window || w != slot*time.Duration(c.n):
 			t.Fatalf("window %v tick %v: Window() = %v, %d slots of %v", window, tick, w, c.n, slot)
-		case tps > 1 && window <= (tps-1)*tick*MaxSlots:
-			t.Fatalf("window %v tick %v: slots of %d ticks where %d would do", window, tick, tps, tps-1)
+		case window <= tick*MaxSlots && tps != 1:
+			t.Fatalf("window %v tick %v: slots of %d ticks", window, tick, tps)
 		}
+		for g := (window/tick + MaxSlots - 1) / MaxSlots; g < tps; g++ {
+			if (window/tick)%g == 0 {
+				t.Fatalf("window %v tick %v: slots of %d ticks where %d would do", window, tick, tps, g)
+			}
+		}
+	}
+	if accepted < 12000 {
+		t.Errorf("only %d of 20000 layouts accepted", accepted)
 	}
 }
 
@@ -82,7 +187,7 @@ func TestSeriesMemory(t *testing.T) {
 		for _, lay := range []struct{ window, tick time.Duration }{
 			{300 * time.Second, 5 * time.Second},
 			{300 * time.Second, time.Second},
-			{24 * time.Hour, time.Second},
+			{3600 * time.Second, time.Second},
 		} {
 			c, err := New(Definition{Name: "m", Kind: k, Window: lay.window}, lay.tick, 0)
 			if err != nil {
@@ -94,10 +199,11 @@ func TestSeriesMemory(t *testing.T) {
 			}
 			want := 0
 			if k.Windowed() {
-				if c.n != MaxSlots {
-					t.Errorf("%v %v/%v: %d slots, want %d", k, lay.window, lay.tick, c.n, MaxSlots)
+				slots := int(min(lay.window/lay.tick, 900))
+				if c.n != int64(slots) {
+					t.Errorf("%v %v/%v: %d slots, want %d", k, lay.window, lay.tick, c.n, slots)
 				}
-				want = MaxSlots * lanes[k]
+				want = slots * lanes[k]
 			}
 			if len(s.vals) != want || cap(s.vals) != want {
 				t.Errorf("%v %v/%v: series keeps len %d cap %d float64s, want %d", k, lay.window, lay.tick, len(s.vals), cap(s.vals), want)

@@ -599,8 +599,11 @@ func rank(q float64, n uint64) uint64 {
 // buckets of one sign would span more than maxBuckets.
 func (w *histWindow) merge(from, to int64) Histogram {
 	n := int64(len(w.slots))
-	var heads [MaxSlots]slotHeader
+	var heads [64]slotHeader
 	hs := heads[:0]
+	if to-from >= int64(len(heads)) {
+		hs = make([]slotHeader, 0, to-from+1)
+	}
 	scale := int32(math.MaxInt32)
 	for j := from; j <= to; j++ {
 		if b := w.slots[j%n]; len(b) > 0 {

@@ -21,14 +21,16 @@ import (
 // room for longer keys and map growth.
 const seriesOverhead = 512
 
-// seriesBytes is the bound on one series of a counter: its slots (one
-// float64 per lane per slot, MaxSlots slots at most) plus the overhead.
+// seriesBytes is the bound on one series of a counter at the default window
+// and tick: its slots (one float64 per lane per slot, a slot per tick) plus
+// the overhead.
 func seriesBytes(k counters.Kind) int {
 	lanes := map[counters.Kind]int{
 		counters.Average: 2, counters.AverageTime: 2, counters.Frequency: 1, counters.WindowSum: 1,
 		counters.Max: 1, counters.Min: 1, counters.Count: 1,
 	}[k]
-	return lanes*counters.MaxSlots*8 + seriesOverhead
+	slots := int(counters.DefaultWindow / reader.DefaultTick)
+	return lanes*slots*8 + seriesOverhead
 }
 
 // heapInUse returns the bytes of live heap objects after a full collection.
@@ -63,7 +65,8 @@ func TestAttributeExplosion(t *testing.T) {
 		{By: []string{counters.AllAttributes}, Name: "latency", Kind: counters.AverageTime, Events: []string{"req"}},
 		{By: []string{counters.AllAttributes}, Name: "latency_max", Kind: counters.Max, Events: []string{"req"}},
 	}
-	m := newManual(t, []reader.Option{reader.WithCounters(defs...)}) // default limits
+	// The default tick too: the windows are the default 60 slots.
+	m := newManual(t, []reader.Option{reader.WithTick(reader.DefaultTick), reader.WithCounters(defs...)}) // default limits
 	req := mustF64Histogram(t, m.meter, "req", metric.WithUnit("s"))
 	bound := int64(slack)
 	for _, d := range defs {

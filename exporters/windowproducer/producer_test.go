@@ -73,7 +73,7 @@ func TestProduceKinds(t *testing.T) {
 		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_time", Kind: counters.AverageTime, Events: []string{"req"}, Window: time.Minute},
 		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_rate", Kind: counters.Frequency, Events: []string{"req"}, Window: 10 * time.Second},
 		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_max", Kind: counters.Max, Events: []string{"req"}},
-		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_count", Kind: counters.Count, Events: []string{"req"}, Window: 1500 * time.Millisecond},
+		counters.Definition{By: []string{counters.AllAttributes}, Name: "req_count", Kind: counters.Count, Events: []string{"req"}, Window: 2 * time.Second},
 		counters.Definition{By: []string{counters.AllAttributes}, Name: "bytes_total", Kind: counters.Total, Events: []string{"bytes"}},
 	))
 	ctx := context.Background()
@@ -120,7 +120,7 @@ func TestProduceKinds(t *testing.T) {
 			metricdata.DataPoint[float64]{Attributes: set(getA, kind("max"), window("300s")), Value: 0.3},
 			metricdata.DataPoint[float64]{Attributes: set(postA, kind("max"), window("300s")), Value: 2},
 		)},
-		// The window is the one the reader keeps: whole ticks (1.5 s → 2 s).
+		// A window of two ticks.
 		{"req_count", "count over the last 2s (otelcounters)", "", gauge(
 			metricdata.DataPoint[float64]{Attributes: set(getA, kind("count"), window("2s")), Value: 2},
 			metricdata.DataPoint[float64]{Attributes: set(postA, kind("count"), window("2s")), Value: 1},
