@@ -2,7 +2,9 @@ package reader_test
 
 import (
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -289,4 +291,75 @@ func TestNonFiniteIntervals(t *testing.T) {
 	check(t, rep, "max", num(5))
 	check(t, rep, "total", num(6))
 	check(t, rep, `avg{s="other"}`, num(20))
+}
+
+// Every kind leaves out the same intervals, with the same warning: counters
+// of every kind on an instrument whose second interval holds NaN read what
+// the same counters read on an instrument that never had that interval.
+func TestNonFiniteEveryKind(t *testing.T) {
+	log := captureErrors(t)
+	explicit := func(name string) sdkmetric.View {
+		return sdkmetric.NewView(sdkmetric.Instrument{Name: name},
+			sdkmetric.Stream{Aggregation: sdkmetric.DefaultAggregationSelector(sdkmetric.InstrumentKindHistogram)})
+	}
+	var defs []counters.Definition
+	for _, k := range counters.Kinds() {
+		for _, ev := range []string{"bad", "good"} {
+			if k == counters.Last {
+				ev += "_gauge"
+			}
+			defs = append(defs, counters.Definition{Name: ev + "." + k.String(), Kind: k, Events: []string{ev}, Window: 10 * time.Second})
+		}
+	}
+	h := newHarness(t, []reader.Option{reader.WithCounters(defs...)}, sdkmetric.WithView(explicit("bad"), explicit("good")))
+	bad, good := h.f64Histogram("bad", metric.WithUnit("s")), h.f64Histogram("good", metric.WithUnit("s"))
+	badG, err := h.meter.Float64Gauge("bad_gauge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodG, err := h.meter.Float64Gauge("good_gauge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, vals := range [][]float64{{1, 2}, {3, math.NaN()}, {5}, {math.Inf(1)}, {0.5}} {
+		for _, v := range vals {
+			bad.Record(h.ctx, v)
+			badG.Record(h.ctx, v)
+		}
+		if i%2 == 0 { // the intervals without NaN or infinities
+			for _, v := range vals {
+				good.Record(h.ctx, v)
+				goodG.Record(h.ctx, v)
+			}
+		}
+		h.ticks(1)
+	}
+	rep := h.report()
+	compared := 0
+	for _, v := range rep.Values {
+		name, ok := strings.CutPrefix(v.Key, "bad")
+		if !ok {
+			continue
+		}
+		g, ok := rep.Lookup("good" + name)
+		if !ok || g.Value != v.Value {
+			t.Errorf("%s = %+v, good%s = %+v", v.Key, v.Value, name, g.Value)
+		}
+		compared++
+	}
+	if compared < len(counters.Kinds()) {
+		t.Errorf("compared %d values", compared)
+	}
+	for _, k := range counters.Kinds() {
+		name := "bad." + k.String()
+		if k == counters.Last {
+			name = "bad_gauge.last"
+		}
+		if got := log.matching(`counter "`+name+`"`, "NaN or infinite"); len(got) != 1 {
+			t.Errorf("warnings for %s: %q, want one", name, got)
+		}
+	}
+	if got := log.matching(`counter "good`, "NaN"); len(got) != 0 {
+		t.Errorf("warnings for the good counters: %q", got)
+	}
 }

@@ -93,17 +93,13 @@ func (r *Reader) feedPercentiles(at time.Duration, e *entry, event string, p poi
 		e.warn(event, "percentiles needs individual values, which a counter instrument does not keep; record them with a histogram")
 		return
 	}
+	if !e.finite(event, p) {
+		return
+	}
 	x := counters.Sample{Count: p.count, Sum: p.sum, Min: p.min, Max: p.max}
 	if !p.minMax {
 		// Unknown extremes clamp nothing.
 		x.Min, x.Max = math.Inf(-1), math.Inf(1)
-	} else if !finite(x.Min) || !finite(x.Max) {
-		e.warn(event, "an interval holding NaN or infinite values was left out")
-		return
-	}
-	if !finite(x.Sum) {
-		e.warn(event, "an interval holding NaN or infinite values was left out")
-		return
 	}
 	s := e.seriesFor(p.attrs, r.res, r.cfg.seriesLimit)
 	switch b := p.buckets; {

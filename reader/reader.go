@@ -237,10 +237,23 @@ func (r *Reader) Has(name string) bool {
 func (r *Reader) Tick(ctx context.Context) error {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
-	return r.tick(ctx)
+	return r.tick(ctx, r.elapsed())
 }
 
-func (r *Reader) tick(ctx context.Context) error {
+// scheduled returns the elapsed time a tick of the reader's own loop stands
+// for: the multiple of the tick nearest the clock. The loop's ticker fires a
+// little after each multiple (its goroutine starts after New, and wakes late
+// under load); read as the clock says, every interval would land in the slot
+// after the tick it closes, and a window read at a tick would cover a tick
+// less than it should, which Frequency would divide by.
+func (r *Reader) scheduled() time.Duration {
+	t := r.cfg.tick
+	return (r.elapsed() + t/2) / t * t
+}
+
+// tick collects the interval since the previous tick and adds it to the
+// windows as the interval ending at elapsed time at.
+func (r *Reader) tick(ctx context.Context, at time.Duration) error {
 	if err := r.manual.Collect(ctx, &r.rm); err != nil {
 		if errors.Is(err, sdkmetric.ErrReaderShutdown) {
 			return ErrShutdown
@@ -249,7 +262,6 @@ func (r *Reader) tick(ctx context.Context) error {
 	}
 	r.sums.toDelta(&r.rm)
 	r.watchSDKOverflow(&r.rm)
-	at := r.elapsed()
 	r.mu.Lock()
 	if r.res != r.rm.Resource && r.res != nil {
 		// Selections may read the resource; what they cached is stale.
@@ -388,6 +400,8 @@ func isDuration(unit string) bool {
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // feed adds one data point to one counter, translated to what its kind reads.
+// An interval whose sum or extremes are not finite is left out of every kind
+// alike, with the same warning, before any kind reads it.
 func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 	kind := e.c.Kind()
 	if kind == counters.Percentiles {
@@ -401,22 +415,31 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 			e.warn(event, "last needs a gauge instrument (its values are not kept by "+instrumentWord(p)+")")
 			return
 		}
+		if !e.finite(event, p) {
+			return
+		}
 		x = counters.Sample{Count: 1, Sum: p.sum}
 	case kind.NeedsValues():
 		if !p.values {
 			e.warn(event, kind.String()+" needs individual values, which a counter instrument does not keep; record them with a histogram")
 			return
 		}
-		if kind == counters.Count {
-			x = counters.Sample{Count: p.count}
-			break
-		}
 		if (kind == counters.Max || kind == counters.Min) && !p.minMax {
 			e.warn(event, kind.String()+" needs the histogram's min and max, which its aggregation does not keep")
 			return
 		}
+		if !e.finite(event, p) {
+			return
+		}
+		if kind == counters.Count {
+			x = counters.Sample{Count: p.count}
+			break
+		}
 		x = counters.Sample{Count: p.count, Sum: p.sum, Min: p.min, Max: p.max}
 	default: // Event, Total, Frequency, WindowSum
+		if !e.finite(event, p) {
+			return
+		}
 		of := e.c.Definition().Of
 		if of == counters.OfAuto {
 			of = counters.OfSum
@@ -443,10 +466,6 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 			x = counters.Sample{Count: p.count, Sum: p.sum}
 		}
 	}
-	if !finite(x.Sum) || !finite(x.Min) || !finite(x.Max) {
-		e.warn(event, "an interval holding NaN or infinite values was left out")
-		return
-	}
 	s := e.seriesFor(p.attrs, r.res, r.cfg.seriesLimit)
 	if kind == counters.Last {
 		// The SDK keeps no time per gauge value: of the values several
@@ -459,6 +478,16 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 		s.lastAt = at
 	}
 	s.s.Add(at, x)
+}
+
+// finite reports whether the interval of p is one every kind keeps: its sum,
+// and its extremes where known, are finite. If not, it warns once.
+func (e *entry) finite(event string, p point) bool {
+	if finite(p.sum) && (!p.minMax || finite(p.min) && finite(p.max)) {
+		return true
+	}
+	e.warn(event, "an interval holding NaN or infinite values was left out")
+	return false
 }
 
 func instrumentWord(p point) string {
@@ -533,17 +562,18 @@ func (e *entry) newSeries(attrs attribute.Set) *series {
 func (r *Reader) Report(ctx context.Context) (report.Report, error) {
 	r.tickMu.Lock()
 	defer r.tickMu.Unlock()
-	return r.report(ctx)
+	return r.report(ctx, r.elapsed())
 }
 
-func (r *Reader) report(ctx context.Context) (report.Report, error) {
-	if err := r.tick(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+// report collects the interval up to elapsed time at and reads every window
+// at that time.
+func (r *Reader) report(ctx context.Context, at time.Duration) (report.Report, error) {
+	if err := r.tick(ctx, at); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
 		return report.Report{}, err
 	}
-	now := r.cfg.clock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.valuesLocked(now, now.Sub(r.origin)), nil
+	return r.valuesLocked(r.origin.Add(at), at), nil
 }
 
 // valuesLocked returns every series' value at elapsed time at, as a report
@@ -664,11 +694,14 @@ func shutdownReporters(ctx context.Context, reps []namedReporter) error {
 	return errors.Join(errs...)
 }
 
-// periodicReport is the loop's report: a reporter still busy with the
-// previous one is skipped, and Shutdown does not wait for the reporters to
-// answer (it sends them its final report instead).
+// periodicReport is the loop's report, read at its tick's scheduled time: a
+// reporter still busy with the previous one is skipped, and Shutdown does
+// not wait for the reporters to answer (it sends them its final report
+// instead).
 func (r *Reader) periodicReport(ctx context.Context) error {
-	rep, err := r.Report(ctx)
+	r.tickMu.Lock()
+	rep, err := r.report(ctx, r.scheduled())
+	r.tickMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("otelcounters: report: %w", err)
 	}
@@ -695,7 +728,12 @@ func (r *Reader) loop() {
 	// jitter would otherwise make every report one tick late.
 	every := 0
 	if r.cfg.reportInterval > 0 {
-		every = max(1, int((r.cfg.reportInterval+r.cfg.tick/2)/r.cfg.tick))
+		// Rounded to the nearest tick without overflowing on huge intervals.
+		n, rest := r.cfg.reportInterval/r.cfg.tick, r.cfg.reportInterval%r.cfg.tick
+		if rest >= r.cfg.tick-r.cfg.tick/2 {
+			n++
+		}
+		every = int(max(1, min(n, math.MaxInt32)))
 	}
 	for n := 0; ; n++ {
 		select {
@@ -714,9 +752,16 @@ func (r *Reader) loop() {
 			if err := r.periodicReport(ctx); err != nil {
 				otel.Handle(err)
 			}
-		} else if err := r.Tick(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+		} else if err := r.scheduledTick(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
 			otel.Handle(fmt.Errorf("otelcounters: tick: %w", err))
 		}
 		cancel()
 	}
+}
+
+// scheduledTick is the loop's tick, at its scheduled time.
+func (r *Reader) scheduledTick(ctx context.Context) error {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	return r.tick(ctx, r.scheduled())
 }
