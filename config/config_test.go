@@ -129,7 +129,7 @@ func TestParseValues(t *testing.T) {
 		{"default_counters: {enabled: false, include: [a]}\n", config.Config{Defaults: config.Defaults{Include: []string{"a"}}}},
 		{"default_counters: {}\n", config.Config{Defaults: config.Defaults{Enabled: true}}},
 		{"default_counters:\n", config.Config{}},
-		{"counters: [{name: w, kind: WindowCounter, window_size: 0.5}]\n", config.Config{Counters: []counters.Definition{
+		{"tick: 250ms\ncounters: [{name: w, kind: WindowCounter, window_size: 0.5}]\n", config.Config{Tick: 250 * time.Millisecond, Counters: []counters.Definition{
 			{Name: "w", Kind: counters.WindowSum, Events: []string{"w"}, Window: 500 * time.Millisecond}}}},
 		{"counters: [{name: 404, kind: count, events: [a, b]}]\n", config.Config{Counters: []counters.Definition{
 			{Name: "404", Kind: counters.Count, Events: []string{"a", "b"}, Window: counters.DefaultWindow}}}},
@@ -211,6 +211,12 @@ func TestParseErrors(t *testing.T) {
 		{"tick: 1e300\n", "t.yaml:1: tick: 1e300 seconds is too long"},
 		{"tick: .inf\n", "t.yaml:1: tick: want a finite number, got .inf"},
 		{"tick: true\n", "t.yaml:1: tick: want a duration such as 300s, got boolean true"},
+		{"tick: 2000000h\n", "t.yaml:1: tick: tick 2000000h0m0s is longer than 438000h0m0s"},
+		{"counters: [{name: w, kind: WindowCounter, window_size: 0.5}]\n", "t.yaml:1: counters[0].window_size: window 500ms is not a whole number of ticks of 5s: use 5s, or a tick that divides it (checked against the default tick)"},
+		{"tick: 2s\ncounters:\n  - {name: w, kind: max, window: 7s}\n", "t.yaml:3: counters[0].window: window 7s is not a whole number of ticks of 2s: use 6s or 8s, or a tick that divides it (checked against the file's tick)"},
+		{"tick: 7s\ncounters:\n  - {name: w, kind: max}\n", "t.yaml:3: counters[0]: the default window 5m0s is not a whole number of ticks of 7s: use 4m54s or 5m1s, or a tick that divides it (checked against the file's tick)"},
+		{"tick: 1s\ncounters:\n  - {name: w, kind: max, window: 1031s}\n", "t.yaml:3: counters[0].window: window 17m11s is 1031 ticks of 1s: ..."},
+		{"counters:\n  - {name: w, kind: max, window: 2530000h}\n", "t.yaml:2: counters[0]: counter \"w\": window 2530000h0m0s is longer than 438000h0m0s"},
 		{"report_interval: 0\n", "t.yaml:1: report_interval: 0 is ambiguous: write off to turn automatic reports off, or leave the key out for the default"},
 		{"report_interval: [1]\n", "t.yaml:1: report_interval: want a duration such as 300s, got a list"},
 		{"report_interval: never\n", `t.yaml:1: report_interval: bad duration "never": want a Go duration such as 300s or 5m or a number of seconds`},

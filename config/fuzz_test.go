@@ -1,15 +1,20 @@
 package config_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/otelcounters/otelcounters/config"
+	"github.com/otelcounters/otelcounters/reader"
 )
 
 // FuzzParse checks that no input makes Parse panic, that every error is
-// located in the source, and that what it accepts is valid.
+// located in the source, and that what it accepts is valid: a reader with
+// the file's tick registers every counter it accepts, and reports.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(fullYAML))
 	f.Add([]byte(fullJSON))
@@ -46,6 +51,19 @@ func FuzzParse(f *testing.F) {
 		}
 		if cfg.Tick < 0 || cfg.ReportInterval < -1 || cfg.SeriesLimit < -1 {
 			t.Fatalf("bad timing accepted: %+v", cfg)
+		}
+		r := reader.New(reader.WithManualTicks(), reader.WithTick(cfg.Tick),
+			reader.WithReportInterval(cfg.ReportInterval), reader.WithSeriesLimit(cfg.SeriesLimit))
+		defer func() { _ = r.Shutdown(context.Background()) }()
+		for _, d := range cfg.Counters {
+			// Report keys of percentiles counters may clash with names of
+			// other counters, which only a reader knows.
+			if err := r.Register(d); err != nil && !errors.Is(err, reader.ErrDuplicateCounter) {
+				t.Fatalf("accepted %+v, but Register: %v", d, err)
+			}
+		}
+		if _, err := r.Report(context.Background()); err != nil && !errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			t.Fatalf("Report: %v", err)
 		}
 	})
 }

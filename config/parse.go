@@ -39,7 +39,12 @@ type decoder struct {
 	source string
 	errs   []error
 	budget int
+	tick   time.Duration // the file's tick, read before its counters; 0: the reader's default
 }
+
+// defaultTick is the reader's default tick (reader.DefaultTick, which a test
+// checks), against which the windows of a file without a tick are checked.
+const defaultTick = 5 * time.Second
 
 func parse(data []byte, source string) (cfg *Config, err error) {
 	defer func() {
@@ -357,6 +362,11 @@ func (d *decoder) config(doc *yaml.Node) *Config {
 	m := d.mapping(root, "", "a mapping of settings ("+strings.Join(topKeys, ", ")+")", topKeys)
 	if e, ok := m["tick"]; ok {
 		cfg.Tick, _ = d.duration(e.val, "tick", true)
+		if cfg.Tick > counters.MaxWindow {
+			d.fail(e.val, "tick", "tick %v is longer than %v", cfg.Tick, counters.MaxWindow)
+			cfg.Tick = 0
+		}
+		d.tick = cfg.Tick
 	}
 	if e, ok := m["report_interval"]; ok {
 		cfg.ReportInterval = d.reportInterval(e.val)
@@ -568,6 +578,26 @@ func (d *decoder) counter(n *yaml.Node, path string) (def counters.Definition, n
 	if err != nil {
 		d.failErr(n, path, err)
 		return def, nameNode, false
+	}
+	if norm.Kind.Windowed() {
+		// The reader would refuse the counter: say so here, at the window.
+		tick, where := d.tick, "the file's tick"
+		if tick == 0 {
+			tick, where = defaultTick, "the default tick"
+		}
+		if err := counters.CheckWindow(norm.Window, tick); err != nil {
+			at, p := n, path
+			switch {
+			case hasWindow:
+				at, p = w.val, join(path, "window")
+			case hasSize:
+				at, p = ws.val, join(path, "window_size")
+			default:
+				err = fmt.Errorf("the default %w", err)
+			}
+			d.fail(at, p, "%v (checked against %s)", err, where)
+			return def, nameNode, false
+		}
 	}
 	return norm, nameNode, true
 }
