@@ -511,7 +511,7 @@ func (s *Series) AddHistogram(at time.Duration, x Sample, h Histogram) {
 // geometric midpoint, clamped to the window's exact minimum and maximum, and
 // exactly those for the first and last rank. So it is within a factor
 // √(2^(2^−s)) of the exact value at scale s: 0.54% at scale 6 (with the
-// reader's default aggregation, over any data within 4.8 decades per
+// reader's default aggregation, over any data within 9.6 decades per
 // interval), 1.09% at scale 5. Zeros are exact, and so are values that all
 // fall in one bucket with the extremes (a constant series).
 func (s *Series) Quantiles(at time.Duration, dst []Value) []Value {

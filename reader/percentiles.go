@@ -18,12 +18,13 @@ import (
 // exponential, at most [DefaultHistogramMaxScale], in at most
 // [DefaultHistogramMaxSize] buckets per sign. At scale 6 a bucket spans a
 // factor 2^(1/64), so percentiles read from it are within 0.54% of the exact
-// value; 1024 buckets keep scale 6 for values spanning up to 16 octaves (4.8
-// decades) within one tick, and the SDK lowers the scale (doubling the
-// error bound each time) only past that. Recording costs no more than into
-// the SDK's default explicit buckets.
+// value; 2048 buckets keep scale 6 for values spanning up to 32 octaves (9.6
+// decades: 1 µs to 4000 s) within one tick, and the SDK lowers the scale
+// (doubling the error bound each time) only past that. The SDK allocates
+// only the populated range, so the bound costs nothing where values are
+// narrower; recording costs no more than into its default explicit buckets.
 const (
-	DefaultHistogramMaxSize  = 1024
+	DefaultHistogramMaxSize  = 2048
 	DefaultHistogramMaxScale = counters.DefaultScale
 )
 

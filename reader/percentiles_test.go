@@ -175,8 +175,8 @@ func TestPercentilesEmpty(t *testing.T) {
 	}
 }
 
-// The reader's default aggregation keeps scale 6 over three decades (and up
-// to 16 octaves) within one interval; past that the SDK lowers the scale.
+// The reader's default aggregation keeps scale 6 over nine decades (and up
+// to 32 octaves) within one interval; past that the SDK lowers the scale.
 func TestDefaultHistogramAggregationScale(t *testing.T) {
 	for _, tt := range []struct {
 		lo, hi float64
@@ -184,9 +184,10 @@ func TestDefaultHistogramAggregationScale(t *testing.T) {
 	}{
 		{0.001, 1, 6},           // three decades
 		{1, 1000, 6},            // three decades
-		{1, math.Exp2(15.9), 6}, // almost 16 octaves
-		{1, math.Exp2(16.1), 5}, // past 1024 buckets of scale 6
-		{1e-3, 1e3, 5},          // six decades
+		{1, math.Exp2(31.9), 6}, // almost 32 octaves
+		{1, math.Exp2(32.1), 5}, // past 2048 buckets of scale 6
+		{1e-3, 1e3, 6},          // six decades
+		{1e-6, 1e3, 6},          // nine decades: 1 µs to 1000 s
 	} {
 		mr := sdkmetric.NewManualReader(sdkmetric.WithAggregationSelector(func(sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 			return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: reader.DefaultHistogramMaxSize, MaxScale: reader.DefaultHistogramMaxScale}
@@ -494,4 +495,70 @@ func BenchmarkPercentilesReport(b *testing.B) {
 		b.Fatalf("%d values, want %d", len(rep.Values), series*4)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/series, "ns/series")
+}
+
+// Values spread over 3, 6 and 9 decades within one tick (1 µs to 1000 s is
+// nine), through the real SDK with the reader's default aggregation, read
+// between ticks and on them: every quantile within 0.54% of the exact
+// nearest-rank value of the window, so within the 1% the kind promises.
+func TestPercentilesDecades(t *testing.T) {
+	qs := []float64{0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999}
+	const window = 30 * time.Second // 30 slots of the 1 s tick
+	for _, decades := range []float64{3, 6, 9} {
+		h := newHarness(t, []reader.Option{reader.WithCounters(counters.Definition{
+			Name: "lat", Kind: counters.Percentiles, Events: []string{"lat"}, Window: window, Quantiles: qs,
+		})})
+		hist := h.f64Histogram("lat", metric.WithUnit("s"))
+		r := rand.New(rand.NewPCG(uint64(decades), 9))
+		type value struct {
+			v    float64
+			slot int // the tick whose interval collected it
+		}
+		var trace []value
+		worst, reads := 0.0, 0
+		check := func(at time.Duration) {
+			rep := h.report()
+			newest := int((at + time.Second - 1) / time.Second)
+			var win []float64
+			for _, e := range trace {
+				if e.slot > newest-int(window/time.Second) {
+					win = append(win, e.v)
+				}
+			}
+			slices.Sort(win)
+			for _, q := range qs {
+				got, _ := rep.Lookup("lat." + counters.QuantileLabel(q))
+				exact := pctExact(win, q)
+				e := pctRelErr(got.V, exact)
+				worst = max(worst, e)
+				if !got.OK || e > pctBound {
+					t.Fatalf("%v decades: at %v p%v = %v, exact %v (%.3f%%, %d values)", decades, at, q*100, got.V, exact, 100*e, len(win))
+				}
+			}
+			reads++
+		}
+		for tick := 1; tick <= 90; tick++ {
+			for range 200 {
+				v := 1e-6 * math.Pow(10, decades*r.Float64())
+				if r.IntN(50) == 0 { // the ends of the range, in most ticks
+					v = 1e-6 * math.Pow(10, decades*float64(r.IntN(2)))
+				}
+				hist.Record(h.ctx, v)
+				trace = append(trace, value{v, tick})
+			}
+			end := time.Duration(tick) * time.Second
+			if tick%2 == 0 { // a report between ticks collects first
+				h.clock.Advance(end - time.Duration(1+r.Int64N(int64(time.Second-1))) - h.elapsed())
+				check(h.elapsed())
+			}
+			h.tickTo(end)
+			if tick%3 == 0 {
+				check(end)
+			}
+		}
+		if reads < 60 {
+			t.Fatalf("%v decades: %d reads", decades, reads)
+		}
+		t.Logf("%v decades in every tick: worst relative error %.3f%%", decades, 100*worst)
+	}
 }
