@@ -20,7 +20,9 @@
 //	"__counters__": {"requests_time": {"kind": "average_time", "count": 12}, ...}
 //
 // __counters__ gives every key's counter kind and, where the value stands
-// for measurements (averages, counts), how many. [Merge] reads every file of
+// for measurements (averages, counts), how many; for a frequency, the
+// seconds its window's data covered ("covered"), which makes merged rates
+// exact. [Merge] reads every file of
 // the folder named <name>.<pid>.json (pid a positive number); other files
 // are not process reports and are left alone, so a merged file can be
 // written into the same folder under another name.
@@ -41,10 +43,12 @@
 // stay available in the merged file's __node_reports__, as PyCounters'
 // leader wrote them.
 //
-// Rates (frequency counters) add up: each process's rate is over the time
-// it has covered (its window, or its time since start when shorter), so
-// the sum equals the rate one process would report when the processes
-// have run for a whole window or started together.
+// Rates (frequency counters) merge as every event over the time the host's
+// window covers: each process's rate times its covered time, summed, over
+// the longest covered time among the processes reporting the counter. That
+// is the rate one process that saw every event would report, also when the
+// processes started at different times (whole ticks apart). Files without
+// covered times (earlier versions) merge rates as sums, as before.
 //
 // # Dead and stale processes
 //

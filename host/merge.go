@@ -222,6 +222,7 @@ func (r *Result) merge(ps []process, now time.Time) {
 		}
 		r.nodes[p.name] = p.values
 	}
+	covered := hostCovered(ps)
 	sorted := slices.Sorted(maps.Keys(keys))
 	r.Report.Values = make([]report.Value, 0, len(sorted))
 	var vals []counters.Value
@@ -251,13 +252,15 @@ func (r *Result) merge(ps []process, now time.Time) {
 		case len(vals) > 1 && (!agree(infos) || !mergeable(rule) || (weighted(rule) && uncounted(vals))):
 			r.Unmerged = append(r.Unmerged, k)
 			continue
+		case rule == counters.Frequency && covered[out.Counter] > 0 && len(vals) > 0:
+			out.Value, out.Covered = mergeRates(vals, infos, covered[out.Counter])
 		case len(vals) == 1:
 			out.Value = vals[0]
 		case mergeable(rule):
 			out.Value = counters.Merge(rule, vals...) // empty for no value, 0 for rates
 		}
 		if info.Kind != "" {
-			r.info[k] = counterInfo{Kind: info.Kind, Count: out.Count, Quantile: info.Quantile}
+			r.info[k] = counterInfo{Kind: info.Kind, Count: out.Count, Quantile: info.Quantile, Covered: out.Covered.Seconds()}
 		}
 		r.Report.Values = append(r.Report.Values, out)
 	}

@@ -25,6 +25,10 @@ type counterInfo struct {
 	Count uint64 `json:"count,omitempty"`
 	// Quantile tells a percentiles counter's quantiles from its mean (0).
 	Quantile float64 `json:"quantile,omitempty"`
+	// Covered is a frequency's covered time in seconds (see
+	// report.Value.Covered): what makes rates of processes that started at
+	// different times merge exactly. Files without it merge rates as sums.
+	Covered float64 `json:"covered,omitempty"`
 }
 
 // NewReporter returns a reporter writing this process's reports to
@@ -60,7 +64,7 @@ func counterInfos(r report.Report) map[string]counterInfo {
 		if v.Kind == 0 || report.IsMetadata(v.Key) {
 			continue
 		}
-		info[v.Key] = counterInfo{Kind: v.Kind.String(), Count: v.Count, Quantile: v.Quantile}
+		info[v.Key] = counterInfo{Kind: v.Kind.String(), Count: v.Count, Quantile: v.Quantile, Covered: v.Covered.Seconds()}
 	}
 	return info
 }

@@ -595,6 +595,9 @@ func (r *Reader) valuesLocked(now time.Time, at time.Duration) report.Report {
 		if def.Kind.Windowed() {
 			v.Window = e.c.Window()
 		}
+		if def.Kind == counters.Frequency {
+			v.Covered = e.c.Covered(at)
+		}
 		if def.Kind == counters.Percentiles {
 			rep.Values = appendPercentiles(rep.Values, e, v, at)
 			continue

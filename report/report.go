@@ -32,6 +32,12 @@ type Value struct {
 	// Window is the span of the counter's window; zero for running totals
 	// and last values.
 	Window time.Duration
+	// Covered is, for a frequency, the time its window's data covers, which
+	// the rate is over (see counters.Counter.Covered): the window, or less
+	// while the counter is young or between ticks. Zero for other kinds.
+	// With it, rates of processes that started at different times merge
+	// exactly: the events are the rate times Covered.
+	Covered time.Duration
 	// Attrs are the series' attributes.
 	Attrs attribute.Set
 	// Quantile is the quantile, in (0, 1), that a percentiles counter's
