@@ -519,8 +519,36 @@ func (s *Series) Quantiles(at time.Duration, dst []Value) []Value {
 	if s.h == nil || len(qs) == 0 {
 		return dst
 	}
+	return s.Distribution(at).Quantiles(qs, dst)
+}
+
+// Distribution returns the values of the window at elapsed time at as a
+// [Distribution]: what merging its quantiles with those of other processes
+// needs. Kinds other than Percentiles return an empty one.
+func (s *Series) Distribution(at time.Duration) Distribution {
+	if s.h == nil {
+		return Distribution{Min: math.Inf(1), Max: math.Inf(-1)}
+	}
 	count, _, lo, hi := s.fold(at)
-	merged := s.h.merge(s.span(at))
+	return Distribution{Histogram: s.h.merge(s.span(at)), Count: uint64(count), Min: lo, Max: hi}
+}
+
+// Distribution is a window's values as buckets: the merged histogram of its
+// slots, the exact number of values and their exact extremes (±Inf where
+// unknown: Min +Inf and Max −Inf for an empty window, −Inf and +Inf for
+// extremes the intervals did not give). Distributions of several processes
+// merge ([MergeDistributions]) into that of one process that saw all their
+// values, to the bucket.
+type Distribution struct {
+	Histogram
+	Count    uint64
+	Min, Max float64
+}
+
+// Quantiles appends the value of each of qs (increasing, each in (0, 1)) for
+// d, by the rule of [Series.Quantiles], and returns the extended slice.
+func (d Distribution) Quantiles(qs []float64, dst []Value) []Value {
+	merged, count, lo, hi := d.Histogram, d.Count, d.Min, d.Max
 	total := merged.ZeroCount + sum(merged.Positive.Counts) + sum(merged.Negative.Counts)
 	if count == 0 || total == 0 {
 		for range qs {
@@ -530,10 +558,10 @@ func (s *Series) Quantiles(at time.Duration, dst []Value) []Value {
 	}
 	// When some intervals came without buckets the extremes may lie
 	// outside the buckets' values: then only clamp with them.
-	exact := total == uint64(count)
+	exact := total == count
 	start := len(dst)
 	for range qs {
-		dst = append(dst, Value{OK: true, Count: uint64(count)})
+		dst = append(dst, Value{OK: true, Count: count})
 	}
 	out := dst[start:]
 	j, next := 0, rank(qs[0], total)
