@@ -61,7 +61,8 @@
 // nearest-rank quantiles (the value of rank ⌈q·n⌉) as bucket midpoints
 // clamped to the window's exact extremes: within 0.54% of the exact values at
 // [DefaultScale]. [Series.Value] is the window's mean. Quantiles of several
-// processes do not merge from values: see [Merge].
+// processes do not merge from values (see [Merge]) but from their windows'
+// buckets: [Series.Distribution], [MergeDistributions].
 //
 // # Concurrency
 //

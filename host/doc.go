@@ -37,9 +37,16 @@
 // smallest; nulls are skipped. A key with values in several processes that
 // cannot be merged is left out of the merged report and listed in
 // [Result.Unmerged]: its kind is unknown (a file without __counters__),
-// differs between processes, has no merge rule (a percentiles counter's
-// quantiles: the quantiles of parts do not give the quantile of the whole),
-// or it is an average without a sample count. Every process's own values
+// differs between processes, it is an average without a sample count, or a
+// percentiles counter's quantile without the buckets that merge it.
+//
+// A percentiles counter's quantiles merge from buckets: each process's
+// file gives, on the series' mean, the window's values as buckets
+// ("buckets" in __counters__, [counters.Distribution] in base64), and the
+// quantile is read from their union ([counters.MergeDistributions]) as one
+// process that saw every value would read it. Quantiles of processes whose
+// files have no buckets (earlier versions), or broken ones, stay unmerged:
+// the quantiles of parts do not give the quantile of the whole. Every process's own values
 // stay available in the merged file's __node_reports__, as PyCounters'
 // leader wrote them.
 //

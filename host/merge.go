@@ -223,6 +223,7 @@ func (r *Result) merge(ps []process, now time.Time) {
 		r.nodes[p.name] = p.values
 	}
 	covered := hostCovered(ps)
+	dists := distributions{ps: ps}
 	sorted := slices.Sorted(maps.Keys(keys))
 	r.Report.Values = make([]report.Value, 0, len(sorted))
 	var vals []counters.Value
@@ -248,6 +249,14 @@ func (r *Result) merge(ps []process, now time.Time) {
 		}
 		kind, rule := ruleOf(info)
 		out := report.Value{Key: k, Counter: counterName(k), Kind: kind, Quantile: info.Quantile}
+		if kind == counters.Percentiles && info.Quantile != 0 && len(vals) > 1 && agree(infos) {
+			if v, ok := dists.quantile(k, info.Quantile); ok {
+				out.Value = v
+				r.info[k] = counterInfo{Kind: info.Kind, Count: v.Count, Quantile: info.Quantile}
+				r.Report.Values = append(r.Report.Values, out)
+				continue
+			}
+		}
 		switch {
 		case len(vals) > 1 && (!agree(infos) || !mergeable(rule) || (weighted(rule) && uncounted(vals))):
 			r.Unmerged = append(r.Unmerged, k)

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -30,8 +31,8 @@ func newFakeClock() *fakeClock { return fakeclock.New() }
 
 // mergeable lists counters of every kind with a merge rule, on a duration
 // histogram (timed events), a value histogram and an OTel counter, and a
-// percentiles counter, whose mean merges and whose quantiles do not when
-// several processes have them. Last is left out: merged last values add up
+// percentiles counter, whose mean and quantiles merge (the quantiles from
+// the buckets the files carry). Last is left out: merged last values add up
 // (statvent's summed gauges), which is not what one process would report.
 var mergeable = []counters.Definition{
 	{Name: "latency_avg", Kind: counters.AverageTime, Events: []string{"latency"}},
@@ -206,7 +207,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 			if res.Included() != n {
 				t.Fatalf("merged %d of %d reports; sources %+v", res.Included(), n, res.Sources)
 			}
-			if unmerged := checkMerge(t, res, parts, simulate(t, events...)); unmerged == 0 {
+			if merged := checkMerge(t, res, parts, simulate(t, events...)); merged == 0 {
 				t.Error("no quantile in several processes: the workload tests less than it should")
 			}
 		})
@@ -214,9 +215,10 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 }
 
 // checkMerge checks that res, the merge of the reports parts, equals all,
-// the report of one process that saw all their events, except for the
-// quantiles of percentiles counters that several parts have a value for:
-// those must be left out and listed as unmerged. It returns their number.
+// the report of one process that saw all their events, every key of it,
+// quantiles included (merged from the buckets the files carry: the same
+// buckets as the one process's, so the same values). It returns the number
+// of quantiles that several parts had a value for.
 func checkMerge(t *testing.T, res *host.Result, parts []report.Report, all report.Report) int {
 	t.Helper()
 	have := map[string]int{} // parts with a value, by key
@@ -227,19 +229,17 @@ func checkMerge(t *testing.T, res *host.Result, parts []report.Report, all repor
 			}
 		}
 	}
-	var unmerged []string
-	all.Values = slices.DeleteFunc(slices.Clone(all.Values), func(v report.Value) bool {
+	merged := 0
+	for _, v := range all.Values {
 		if v.Kind == counters.Percentiles && v.Quantile != 0 && have[v.Key] > 1 {
-			unmerged = append(unmerged, v.Key)
-			return true
+			merged++
 		}
-		return false
-	})
-	if !slices.Equal(res.Unmerged, unmerged) {
-		t.Errorf("unmerged %q, want %q", res.Unmerged, unmerged)
+	}
+	if len(res.Unmerged) != 0 {
+		t.Errorf("unmerged %q, want none", res.Unmerged)
 	}
 	sameValues(t, res.Report, all)
-	return len(unmerged)
+	return merged
 }
 
 // sameValues checks that got holds exactly want's keys, kinds and values.
@@ -317,7 +317,7 @@ func runFrom(start int, defs []counters.Definition, events ...[][]event) (report
 // event over the time the oldest window covers, not a sum of young rates.
 func TestMergeStartedApart(t *testing.T) {
 	defs := shortWindows()
-	young := 0
+	young, quantiles := 0, 0
 	for seed := range uint64(16) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 11))
@@ -365,8 +365,11 @@ func TestMergeStartedApart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkMerge(t, res, parts, all)
+			quantiles += checkMerge(t, res, parts, all)
 		})
+	}
+	if quantiles == 0 {
+		t.Error("no quantile in several processes")
 	}
 	if young == 0 {
 		t.Error("no process younger than its window")
@@ -391,5 +394,59 @@ func TestMergeRatesWithoutCovered(t *testing.T) {
 	}
 	if v, ok := res.Report.Lookup("r"); !ok || v.V != 5 {
 		t.Errorf("r = %+v, want the sum 5", v)
+	}
+}
+
+// Quantiles merge only from buckets every process gave and that decode: a
+// file without them (an earlier version) or with broken ones leaves the
+// quantile unmerged, as before, and breaks nothing else.
+func TestMergeQuantilesBadBuckets(t *testing.T) {
+	good := func() string {
+		h := counters.Histogram{Scale: counters.DefaultScale}
+		h.Insert(4, 1)
+		d := counters.Distribution{Histogram: h, Count: 1, Min: 4, Max: 4}
+		return base64.StdEncoding.EncodeToString(d.AppendBinary(nil))
+	}()
+	for name, other := range map[string]string{
+		"no buckets":      `"p.mean": {"kind": "percentiles", "count": 1}`,
+		"not base64":      `"p.mean": {"kind": "percentiles", "count": 1, "buckets": "!!!"}`,
+		"broken encoding": `"p.mean": {"kind": "percentiles", "count": 1, "buckets": "AQEAAAAAAAAQQAAAAAAAABBAAAAB"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i, meta := range []string{`"p.mean": {"kind": "percentiles", "count": 1, "buckets": "` + good + `"}`, other} {
+				body := `{"p.p50": 4, "p.mean": 4, "__collection_time__": 100, "__pid__": ` + fmt.Sprint(11+i) +
+					`, "__counters__": {"p.p50": {"kind": "percentiles", "quantile": 0.5}, ` + meta + `}}`
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("w.%d.json", 11+i)), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := host.Merge(dir, host.WithoutPIDCheck(), host.WithMaxAge(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Unmerged, []string{"p.p50"}) {
+				t.Errorf("unmerged %q, want p.p50", res.Unmerged)
+			}
+			if v, ok := res.Report.Lookup("p.mean"); !ok || v.V != 4 || v.Count != 2 {
+				t.Errorf("p.mean = %+v, want 4 of 2", v)
+			}
+		})
+	}
+	// Both with good buckets: the quantile merges.
+	dir := t.TempDir()
+	for i := range 2 {
+		body := `{"p.p50": 4, "p.mean": 4, "__collection_time__": 100, "__pid__": ` + fmt.Sprint(11+i) +
+			`, "__counters__": {"p.p50": {"kind": "percentiles", "quantile": 0.5}, "p.mean": {"kind": "percentiles", "count": 1, "buckets": "` + good + `"}}}`
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("w.%d.json", 11+i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := host.Merge(dir, host.WithoutPIDCheck(), host.WithMaxAge(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := res.Report.Lookup("p.p50"); !ok || v.V != 4 || v.Count != 2 || len(res.Unmerged) != 0 {
+		t.Errorf("p.p50 = %+v (unmerged %q), want 4 of 2", v, res.Unmerged)
 	}
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -29,6 +30,10 @@ type counterInfo struct {
 	// report.Value.Covered): what makes rates of processes that started at
 	// different times merge exactly. Files without it merge rates as sums.
 	Covered float64 `json:"covered,omitempty"`
+	// Buckets is, on a percentiles counter's mean, the window's values as
+	// buckets (counters.Distribution.AppendBinary, in base64): what makes
+	// the series' quantiles merge.
+	Buckets string `json:"buckets,omitempty"`
 }
 
 // NewReporter returns a reporter writing this process's reports to
@@ -64,7 +69,11 @@ func counterInfos(r report.Report) map[string]counterInfo {
 		if v.Kind == 0 || report.IsMetadata(v.Key) {
 			continue
 		}
-		info[v.Key] = counterInfo{Kind: v.Kind.String(), Count: v.Count, Quantile: v.Quantile, Covered: v.Covered.Seconds()}
+		in := counterInfo{Kind: v.Kind.String(), Count: v.Count, Quantile: v.Quantile, Covered: v.Covered.Seconds()}
+		if v.Distribution != nil {
+			in.Buckets = base64.StdEncoding.EncodeToString(v.Distribution.AppendBinary(nil))
+		}
+		info[v.Key] = in
 	}
 	return info
 }

@@ -162,12 +162,15 @@ func appendPercentiles(vals []report.Value, e *entry, v report.Value, at time.Du
 	add := func(s *counters.Series, key string, attrs attribute.Set) {
 		suffix := key[len(def.Name):] // the attributes, {k="v",...}, or nothing
 		v.Attrs = attrs
-		for i, q := range s.Quantiles(at, buf[:0]) {
+		d := s.Distribution(at)
+		for i, q := range d.Quantiles(def.Quantiles, buf[:0]) {
 			v.Key, v.Quantile, v.Value = names[i]+suffix, def.Quantiles[i], q
 			vals = append(vals, v)
 		}
 		v.Key, v.Quantile, v.Value = names[len(names)-1]+suffix, 0, s.Value(at)
+		v.Distribution = &d
 		vals = append(vals, v)
+		v.Distribution = nil
 	}
 	if len(e.series) == 0 {
 		add(e.empty, def.Name, attribute.Set{})

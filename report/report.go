@@ -44,6 +44,10 @@ type Value struct {
 	// value is; 0 for every other value, a percentiles counter's mean
 	// included.
 	Quantile float64
+	// Distribution is, on a percentiles counter's mean, the window's values
+	// as buckets (nil elsewhere): what merging the series' quantiles with
+	// other processes' needs. Reporters must not modify it.
+	Distribution *counters.Distribution
 	// Value is the number; Value.OK is false for an empty counter (null).
 	counters.Value
 }
