@@ -130,7 +130,7 @@ func ParseDistribution(b []byte) (Distribution, error) {
 		*bs = Buckets{Offset: rg.lo, Counts: make([]uint64, rg.width())}
 		p := int64(rg.lo)
 		for first := true; ; first = false {
-			delta, c := r.uvarint(), r.uvarint()
+			delta, c := r.pair()
 			if r.err != nil || (!first && delta == 0) || delta > uint64(rg.hi-rg.lo) || p+int64(delta) > int64(rg.hi) || c == 0 {
 				return Distribution{}, fmt.Errorf("%w: buckets", errDistribution)
 			}
@@ -202,4 +202,14 @@ func (r *distReader) varint() int64 {
 	}
 	r.b = r.b[n:]
 	return v
+}
+
+func (r *distReader) pair() (d, c uint64) {
+	d, c, n := readPair(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0, 0
+	}
+	r.b = r.b[n:]
+	return d, c
 }

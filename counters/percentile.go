@@ -201,7 +201,7 @@ func (w *histWindow) clear(from, to int) {
 //
 //	varint scale | uvarint zero count | byte flags (1: positive buckets, 2: negative buckets)
 //	for each sign present: varint first index | uvarint last index − first
-//	for each sign present: per counted bucket, uvarint index − previous index | uvarint count
+//	for each sign present: per counted bucket, a pair (see appendPair)
 //
 // The previous index of a sign's first bucket is its first index; a sign's
 // buckets end at its last index.
@@ -315,11 +315,10 @@ func (c *cursor) next() {
 			c.ok = false
 			return
 		}
-		d, n := binary.Uvarint(c.b)
-		cnt, m := binary.Uvarint(c.b[n:])
+		d, cnt, n := readPair(c.b)
 		c.prev += int32(d)
 		c.idx, c.n, c.ok = c.prev>>c.shift, cnt, true
-		c.b = c.b[n+m:]
+		c.b = c.b[n:]
 		if c.prev == c.hi {
 			c.b, c.after = nil, c.b // the rest belongs to the other sign
 		}
@@ -349,8 +348,7 @@ func appendMerged(dst []byte, lo int32, a, b *cursor) []byte {
 			return
 		}
 		if has {
-			dst = binary.AppendUvarint(dst, uint64(cur-prev))
-			dst = binary.AppendUvarint(dst, n)
+			dst = appendPair(dst, uint64(cur-prev), n)
 			prev = cur
 		}
 		cur, n, has = idx, c, true
@@ -365,8 +363,7 @@ func appendMerged(dst []byte, lo int32, a, b *cursor) []byte {
 		}
 	}
 	if has {
-		dst = binary.AppendUvarint(dst, uint64(cur-prev))
-		dst = binary.AppendUvarint(dst, n)
+		dst = appendPair(dst, uint64(cur-prev), n)
 	}
 	return dst
 }
@@ -680,13 +677,41 @@ func addPairs(counts []uint64, lo int32, body []byte, r idxRange, shift int32) [
 		return body
 	}
 	for p := r.lo; ; {
-		d, n := binary.Uvarint(body)
-		c, m := binary.Uvarint(body[n:])
-		body = body[n+m:]
+		d, c, n := readPair(body)
+		body = body[n:]
 		p += int32(d)
 		counts[p>>shift-lo] += c
 		if p == r.hi {
 			return body
 		}
 	}
+}
+
+// appendPair appends one counted bucket: its distance d from the previous
+// one and its count n. Most buckets of a spread-out slot count one value, so
+// that case shares the distance's varint: uvarint(d<<1 | 1) alone for n = 1,
+// uvarint(d<<1) then uvarint(n) otherwise. A bucket fewer than 64 buckets
+// after the previous one that counts one value is one byte.
+func appendPair(dst []byte, d, n uint64) []byte {
+	if n == 1 {
+		return binary.AppendUvarint(dst, d<<1|1)
+	}
+	return binary.AppendUvarint(binary.AppendUvarint(dst, d<<1), n)
+}
+
+// readPair reads what appendPair wrote, and the bytes it took; n ≤ 0 when b
+// is not a whole pair.
+func readPair(b []byte) (d, cnt uint64, n int) {
+	x, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, 0, n
+	}
+	if x&1 == 1 {
+		return x >> 1, 1, n
+	}
+	cnt, m := binary.Uvarint(b[n:])
+	if m <= 0 {
+		return 0, 0, m
+	}
+	return x >> 1, cnt, n + m
 }

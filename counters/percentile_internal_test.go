@@ -131,12 +131,16 @@ type memoryCase struct {
 
 var memoryCases = []memoryCase{
 	{"idle (no data)", 0, 0, 4 << 10},
-	{"10 values per tick, 1 decade", 10, 1, 8 << 10},
-	{"100 values per tick, 1 decade", 100, 1, 24 << 10},
-	{"100 values per tick, 3 decades", 100, 3, 24 << 10},
-	{"10000 values per tick, 1 decade", 10000, 1, 64 << 10},
-	{"10000 values per tick, 3 decades", 10000, 3, 160 << 10},
+	{"10 values per tick, 1 decade", 10, 1, 6 << 10},
+	{"100 values per tick, 1 decade", 100, 1, 12 << 10},
+	{"100 values per tick, 3 decades", 100, 3, 12 << 10},
+	{"10000 values per tick, 1 decade", 10000, 1, 40 << 10},
+	{"10000 values per tick, 3 decades", 10000, 3, 100 << 10},
 }
+
+// memSlots is the number of slots of the memory figures' window: the
+// default 300 s of 5 s ticks.
+const memSlots = 60
 
 // fillSeries feeds a 300 s window of 5 s ticks (60 slots) for two windows,
 // cycling through 8 random intervals (enough to vary the slots, cheaper than
@@ -164,7 +168,7 @@ func fillSeries(tb testing.TB, mc memoryCase, seed uint64) *Series {
 			xs[i].Min, xs[i].Max = min(xs[i].Min, v), max(xs[i].Max, v)
 		}
 	}
-	for i := 1; i <= 2*MaxSlots; i++ {
+	for i := 1; i <= 2*memSlots; i++ {
 		s.AddHistogram(time.Duration(i)*5*time.Second, xs[i%8], hs[i%8])
 	}
 	return s
@@ -189,8 +193,8 @@ func TestPercentilesMemory(t *testing.T) {
 		h.Insert(v, 1)
 	}
 	x := Sample{Count: 103, Sum: 1, Min: 0.001, Max: 1}
-	at := 2 * MaxSlots * 5 * time.Second
-	for range MaxSlots {
+	at := 2 * memSlots * 5 * time.Second
+	for range memSlots {
 		at += 5 * time.Second
 		s.AddHistogram(at, x, h)
 	}
@@ -212,7 +216,7 @@ func BenchmarkPercentilesAddHistogram(b *testing.B) {
 		h.Insert(0.001*math.Pow(1000, r.Float64()), 1)
 	}
 	x := Sample{Count: 100, Sum: 10, Min: 0.001, Max: 1}
-	at := 2 * MaxSlots * 5 * time.Second
+	at := 2 * memSlots * 5 * time.Second
 	b.ReportAllocs()
 	for b.Loop() {
 		at += 5 * time.Second
@@ -226,7 +230,7 @@ func BenchmarkPercentilesQuantiles(b *testing.B) {
 	for _, mc := range memoryCases[1:] {
 		b.Run(mc.name, func(b *testing.B) {
 			s := fillSeries(b, mc, 5)
-			at := 2 * MaxSlots * 5 * time.Second
+			at := 2 * memSlots * 5 * time.Second
 			buf := make([]Value, 0, 3)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -250,6 +254,7 @@ func BenchmarkPercentilesMemory(b *testing.B) {
 				n = 10
 			}
 			var perSeries float64
+			b.ReportAllocs()
 			for b.Loop() {
 				keep := make([]*Series, n)
 				before := liveHeap()

@@ -190,16 +190,13 @@ func TestQuantilesAccuracyRandom(t *testing.T) {
 	}
 	layouts := []struct{ window, tick time.Duration }{
 		{60 * time.Second, time.Second},            // one tick per slot
-		{90 * time.Second, 500 * time.Millisecond}, // three ticks per slot: merges into a slot
+		{90 * time.Second, 500 * time.Millisecond}, // 180 slots of half a second
 	}
 	for _, sh := range shapes {
 		for _, lay := range layouts {
 			r := rand.New(rand.NewPCG(uint64(len(sh.name)), uint64(lay.tick)))
 			m := newWindowModel(t, lay.window, lay.tick)
-			slot := lay.window / counters.MaxSlots
-			if lay.window <= lay.tick*counters.MaxSlots {
-				slot = lay.tick
-			}
+			slot := lay.tick // both layouts are at most MaxSlots ticks
 			for i := range 250 {
 				n := r.IntN(60)
 				if i%50 < 10 {
