@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -467,13 +468,16 @@ var refCounters = []struct {
 }
 
 // reference computes by brute force what a report at r8 holds: for each
-// window counter and series, the events in (r−W, r]; for totals, every event
-// up to r. A series with attributes is gone once it has been idle (no event
+// window counter and series, the events in (⌈r/s⌉·s − W, r] for slot width s
+// (the events of (r−W, r] at every slot boundary); for totals, every event
+// up to r; frequencies over r − max(that edge, 0), and at least a tick. A series with attributes is gone once it has been idle (no event
 // in its slot or later) for more than twice the window, as the reader
 // forgets it; a counter with no series reports its empty value under its
 // name.
-func reference(evs []refEvent, sels []refSelection, w8, slot8, r8 int64) map[string]any {
+func reference(evs []refEvent, sels []refSelection, w8, slot8, tick8, r8 int64) map[string]any {
 	out := map[string]any{"__collection_time__": float64(r8) / 8}
+	edge8 := (r8+slot8-1)/slot8*slot8 - w8
+	covered8 := max(tick8, r8-max(edge8, 0))
 	for ci, c := range refCounters {
 		type acc struct {
 			n, sum, all, allN float64
@@ -499,7 +503,7 @@ func reference(evs []refEvent, sels []refSelection, w8, slot8, r8 int64) map[str
 			}
 			a.all += x
 			a.allN++
-			if e.t8 <= r8-w8 {
+			if e.t8 <= edge8 {
 				continue
 			}
 			if !a.any || e.value > a.mx {
@@ -519,17 +523,17 @@ func reference(evs []refEvent, sels []refSelection, w8, slot8, r8 int64) map[str
 			if windowed && key != c.name && r8-lastSlotEnd > 2*w8 {
 				continue
 			}
-			out[key] = refValue(c.kind, a.n, a.sum, a.mx, a.mn, a.all, a.allN > 0, w8, r8)
+			out[key] = refValue(c.kind, a.n, a.sum, a.mx, a.mn, a.all, a.allN > 0, covered8)
 			reported = true
 		}
 		if !reported {
-			out[c.name] = refValue(c.kind, 0, 0, 0, 0, 0, false, w8, r8)
+			out[c.name] = refValue(c.kind, 0, 0, 0, 0, 0, false, covered8)
 		}
 	}
 	return out
 }
 
-func refValue(k counters.Kind, n, sum, mx, mn, all float64, seen bool, w8, r8 int64) any {
+func refValue(k counters.Kind, n, sum, mx, mn, all float64, seen bool, covered8 int64) any {
 	switch k {
 	case counters.Average, counters.AverageTime:
 		if n == 0 {
@@ -551,7 +555,7 @@ func refValue(k counters.Kind, n, sum, mx, mn, all float64, seen bool, w8, r8 in
 	case counters.WindowSum:
 		return sum
 	case counters.Frequency:
-		return sum / (float64(min(w8, r8)) / 8)
+		return sum / (float64(covered8) / 8)
 	case counters.Total, counters.Event:
 		if !seen {
 			return nil
@@ -563,10 +567,11 @@ func refValue(k counters.Kind, n, sum, mx, mn, all float64, seen bool, w8, r8 in
 
 // TestReplayMatchesReference runs random traces through the tool and
 // compares every report with the brute-force reference. Values and times
-// are multiples of 1/8 and report times multiples of the slot width, where
-// the windows are exact. Measurements carry random attribute sets and each
-// counter a random attribute selection, so the reference also checks that
-// series aggregate exactly over the attributes they leave out.
+// are multiples of 1/8; report times are multiples of the slot width (where
+// a window holds exactly (R−W, R]) or any eighth of a second, between ticks.
+// Measurements carry random attribute sets and each counter a random
+// attribute selection, so the reference also checks that series aggregate
+// exactly over the attributes they leave out.
 func TestReplayMatchesReference(t *testing.T) {
 	traces := 200
 	if testing.Short() {
@@ -652,8 +657,12 @@ func TestReplayMatchesReference(t *testing.T) {
 		}
 
 		var reports []int64
-		for range 1 + rng.IntN(5) {
-			reports = append(reports, slot8*(1+rng.Int64N((span8+2*w8)/slot8+1)))
+		for range 1 + rng.IntN(8) {
+			if rng.IntN(2) == 0 {
+				reports = append(reports, slot8*(1+rng.Int64N((span8+2*w8)/slot8+1)))
+			} else {
+				reports = append(reports, 1+rng.Int64N(span8+2*w8))
+			}
 		}
 		slices.Sort(reports)
 		reports = slices.Compact(reports)
@@ -685,7 +694,7 @@ func TestReplayMatchesReference(t *testing.T) {
 			if err := json.Unmarshal([]byte(outLines[i]), &got); err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}
-			want := reference(evs, sels, w8, slot8, r)
+			want := reference(evs, sels, w8, slot8, tick8, r)
 			if !equalMaps(got, want) {
 				failures++
 				t.Errorf("seed %d (tick %s s, window %d s, slot %s s), report at %s:\n got  %v\n want %v\nconfig:\n%s\ntrace:\n%s",
@@ -695,5 +704,59 @@ func TestReplayMatchesReference(t *testing.T) {
 		if failures >= 3 {
 			t.Fatal("stopping after 3 failures")
 		}
+	}
+}
+
+// A steady 10 events a second reads 10 at any report time, on a tick or
+// between ticks; a 61 s window counts 61 s of them; a counter read just
+// after the start does not spike; a window that is not a whole number of
+// ticks is refused with windows that work.
+func TestReplaySteadyRatesAndExactWindows(t *testing.T) {
+	var trace strings.Builder
+	for i := 1; i <= 4000; i++ { // every 0.1 s up to 400 s
+		fmt.Fprintf(&trace, `{"t": %s, "event": "hit", "type": "occurrence"}`+"\n", num(float64(i)/10))
+	}
+	cfg := `tick: 1s
+counters:
+  - {name: rate, kind: frequency, events: [hit], window: 300s}
+  - {name: rate7, kind: frequency, events: [hit], window: 7s}
+  - {name: n61, kind: window_sum, events: [hit], window: 61s}
+  - {name: n301, kind: window_sum, events: [hit], window: 301s}
+`
+	at := []float64{2.5, 61, 301, 302, 307.5, 350.3, 399.9} // on the events' 0.1 s grid, so that the count is exact
+	var ats []string
+	for _, a := range at {
+		ats = append(ats, num(a))
+	}
+	reps := replayOne(t, cfg, trace.String(), "--at", strings.Join(ats, ","))
+	for i, rep := range reps {
+		for _, k := range []string{"rate", "rate7"} {
+			if v := rep[k].(float64); math.Abs(v-10) > 10*0.002 {
+				t.Errorf("at %v: %s = %v, want 10 within 0.2%%", at[i], k, v)
+			}
+		}
+		// On whole seconds the windows hold exactly their length of events.
+		if at[i] == math.Trunc(at[i]) && at[i] >= 61 {
+			if v := rep["n61"].(float64); v != 610 {
+				t.Errorf("at %v: n61 = %v, want 610", at[i], v)
+			}
+		}
+		if at[i] >= 301 && at[i] == math.Trunc(at[i]) {
+			if v := rep["n301"].(float64); v != 3010 {
+				t.Errorf("at %v: n301 = %v, want 3010", at[i], v)
+			}
+		}
+	}
+	young := replayOne(t, "tick: 1s\ncounters:\n  - {name: rate, kind: frequency, events: [hit]}\n",
+		`{"t": 0.001, "event": "hit", "type": "occurrence"}`+"\n"+`{"t": 0.002, "event": "hit", "type": "occurrence"}`+"\n", "--at", "0.003,0.01")
+	for _, rep := range young {
+		if v := rep["rate"].(float64); v != 2 {
+			t.Errorf("two events just after the start: rate %v, want 2 (over one tick)", v)
+		}
+	}
+	path := writeFile(t, t.TempDir(), "c.yaml", "tick: 5s\ncounters:\n  - {name: r, kind: frequency, events: [hit], window: 7s}\n")
+	code, _, errs := runTool(`{"t": 1, "event": "hit", "type": "occurrence"}`+"\n", "replay", "--config", path, "--at", "10", "-")
+	if code != 2 || !strings.Contains(errs, "window 7s is not a whole number of ticks of 5s: use 5s or 10s") {
+		t.Errorf("a 7 s window with a 5 s tick: status %d, %s", code, errs)
 	}
 }
