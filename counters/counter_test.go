@@ -76,19 +76,19 @@ func genTrace(seed uint64, nSeries int) *trace {
 		tr.window = tick
 	case 4: // longer than MaxSlots ticks: slots of whole ticks that divide it
 		for {
-			tr.window = tick * time.Duration(maxSlots+1+r.IntN(4*maxSlots))
+			tr.window = tick * time.Duration(maxSlots+1+r.IntN(2*maxSlots))
 			if counters.CheckWindow(tr.window, tick) == nil {
 				break
 			}
 		}
-	case 5: // up to MaxSlots ticks
-		tr.window = tick * time.Duration(1+r.IntN(maxSlots))
+	case 5: // up to a third of MaxSlots ticks
+		tr.window = tick * time.Duration(1+r.IntN(maxSlots/3))
 	case 6: // a power of two seconds
 		tr.tick = time.Duration(1+r.IntN(2)) * time.Second
 		tick = tr.tick
 		tr.window = time.Second << (4 + r.IntN(3)) // 16 s, 32 s, 64 s
-	case 7: // exactly MaxSlots ticks
-		tr.window = tick * maxSlots
+	case 7: // exactly MaxSlots ticks, or half of it
+		tr.window = tick * maxSlots >> r.IntN(2)
 	}
 	if r.IntN(3) > 0 {
 		tr.reg = time.Duration(r.Int64N(int64(30*tick)/1e6)) * time.Millisecond
