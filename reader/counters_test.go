@@ -1,7 +1,9 @@
 package reader_test
 
 import (
+	"context"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -266,4 +268,34 @@ func TestEmptyValues(t *testing.T) {
 			t.Errorf("%v: window %v, want %v", k, v.Window, wantWindow)
 		}
 	}
+}
+
+// Windows and ticks that would overflow, or that are not whole ticks, are
+// errors from Register that say what is wrong; nothing panics, and the
+// reader goes on with its other counters.
+func TestRegisterBounds(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, tt := range []struct {
+		def  counters.Definition
+		want string
+	}{
+		{counters.Definition{Name: "huge", Kind: counters.Count, Window: math.MaxInt64}, "is longer than"},
+		{counters.Definition{Name: "years", Kind: counters.Max, Window: 2530000 * time.Hour}, "is longer than"},
+		{counters.Definition{Name: "odd", Kind: counters.Average, Window: 1500 * time.Millisecond}, "use 1s or 2s"},
+		{counters.Definition{Name: "prime", Kind: counters.WindowSum, Window: 1031 * time.Second}, "use 17m10s or 17m12s"},
+	} {
+		err := h.r.Register(tt.def)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.def.Name) {
+			t.Errorf("Register(%s): %v, want an error naming it and containing %q", tt.def.Name, err, tt.want)
+		}
+	}
+	r := reader.New(reader.WithManualTicks(), reader.WithTick(math.MaxInt64))
+	defer func() { _ = r.Shutdown(context.Background()) }()
+	if err := r.Register(counters.Definition{Name: "n", Kind: counters.Count}); err == nil || !strings.Contains(err.Error(), "tick") {
+		t.Errorf("a counter on a reader with a tick of 292 years: %v", err)
+	}
+	h.register(counters.Definition{Name: "ok", Kind: counters.Count, Events: []string{"e"}, Window: 10 * time.Second})
+	e := h.f64Histogram("e")
+	e.Record(h.ctx, 1)
+	check(t, h.report(), "ok", num(1))
 }
