@@ -175,11 +175,12 @@ func midpoint(i, scale int32) float64 {
 // histWindow keeps a Percentiles series' buckets, one encoded histogram
 // per slot of the window (the lanes keep count, sum, min and max).
 //
-// Memory is what matters here: a window has up to 60 slots and a histogram
-// at scale 6 needs 213 buckets per decade of values. A slot therefore
-// keeps only the buckets that count something, as varints: per bucket the
-// distance from the previous one and the count, which is two or three bytes
-// for typical data, and nothing for the empty buckets of a sparse slot.
+// Memory is what matters here: a window has a slot per tick (60 at the
+// defaults, up to MaxSlots) and a histogram at scale 6 needs 213 buckets per
+// decade of values. A slot therefore keeps only the buckets that count
+// something, as varints (see appendPair): one byte for a bucket near the
+// previous one that counts one value, two or three for others, and nothing
+// for the empty buckets of a sparse slot.
 // Slots keep their capacity when the ring reuses them, so a steady series
 // allocates nothing.
 type histWindow struct {
