@@ -44,7 +44,7 @@ if [ "$mode" = natively ]; then
 	fi
 else
 	# qemu-user 7.2 now and then crashes a Go program in its own signal
-	# handling even with asyncpreemptoff=1 (about once in 40 package runs on
+	# handling even with asyncpreemptoff=1 (about once in 20 package runs on
 	# a loaded machine; never in 20 runs of the same package alone). A
 	# package whose run died that way, with no test failing, runs again, at
 	# most three times in all; each retry is said. A test that fails is never
