@@ -73,8 +73,8 @@ func MergeDistributions(ds ...Distribution) Distribution {
 }
 
 // AppendBinary appends d's compact encoding to dst: a version byte, the
-// count, the extremes, then the counted buckets as a window slot keeps
-// them (varints of the distance from the previous bucket and the count),
+// count, the extremes, then the counted buckets as varints of the
+// distance from the previous bucket and the count (see appendPair),
 // a few hundred bytes for a window of thousands of values over three
 // decades. [ParseDistribution] reads it.
 func (d Distribution) AppendBinary(dst []byte) []byte {
@@ -82,7 +82,17 @@ func (d Distribution) AppendBinary(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, d.Count)
 	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(d.Min))
 	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(d.Max))
-	return encode(dst, nil, &d.Histogram)
+	scale, pos, neg := plan(nil, false, d.Scale, rangeOf(d.Positive), rangeOf(d.Negative))
+	dst = appendHeader(dst, scale, d.ZeroCount, pos, neg)
+	shift := d.Scale - scale
+	ranges := [...]idxRange{pos, neg}
+	for i, b := range [...]Buckets{d.Positive, d.Negative} {
+		m := merged{a: denseCursor(b, shift)}
+		for prev := ranges[i].lo; m.next(); prev = m.idx {
+			dst = appendPair(dst, uint64(m.idx-prev), m.n)
+		}
+	}
+	return dst
 }
 
 // errDistribution is the error of every malformed encoding.
@@ -212,4 +222,33 @@ func (r *distReader) pair() (d, c uint64) {
 	}
 	r.b = r.b[n:]
 	return d, c
+}
+
+// appendPair appends one counted bucket: its distance d from the previous
+// one and its count n. Most buckets of a spread-out slot count one value, so
+// that case shares the distance's varint: uvarint(d<<1 | 1) alone for n = 1,
+// uvarint(d<<1) then uvarint(n) otherwise. A bucket fewer than 64 buckets
+// after the previous one that counts one value is one byte.
+func appendPair(dst []byte, d, n uint64) []byte {
+	if n == 1 {
+		return binary.AppendUvarint(dst, d<<1|1)
+	}
+	return binary.AppendUvarint(binary.AppendUvarint(dst, d<<1), n)
+}
+
+// readPair reads what appendPair wrote, and the bytes it took; n ≤ 0 when b
+// is not a whole pair.
+func readPair(b []byte) (d, cnt uint64, n int) {
+	x, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, 0, n
+	}
+	if x&1 == 1 {
+		return x >> 1, 1, n
+	}
+	cnt, m := binary.Uvarint(b[n:])
+	if m <= 0 {
+		return 0, 0, m
+	}
+	return x >> 1, cnt, n + m
 }
