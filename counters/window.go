@@ -609,8 +609,8 @@ func (w *histWindow) merge(from, to int64) Histogram {
 
 // addBuckets adds to counts (whose first bucket is lo) the encoded buckets
 // of one sign in range rg, shifted down by shift scales. It is the cursor's
-// loop, unrolled for the read path: a bucket whose codes are short (nearly
-// all) takes one load.
+// loop, unrolled for the read path: short codes (nearly all) are decoded
+// from one word loaded for several of them.
 func addBuckets(counts []uint64, lo int32, r *bitReader, rg idxRange, shift int32, kg, kc uint) {
 	if !rg.ok {
 		return
@@ -620,25 +620,33 @@ func addBuckets(counts []uint64, lo int32, r *bitReader, rg idxRange, shift int3
 	b, pos := r.b, r.pos
 	for p != rg.hi {
 		v := binary.LittleEndian.Uint64(b[pos>>3:]) >> (pos & 7)
-		z := uint(bits.TrailingZeros64(v))
-		gl := z + 1 + kg // the distance's bits
-		w := v >> min(gl, 63)
-		l := uint(bits.TrailingZeros64(w))
-		off := max(2*l, 1) // the count's bits before its kc low ones
-		if gl+off+kc > 56 {
+		avail := uint(56) // bits of v known to be the stream's
+		for p != rg.hi {
+			z := uint(bits.TrailingZeros64(v))
+			gl := z + 1 + kg // the distance's bits
+			w := v >> min(gl, 63)
+			l := uint(bits.TrailingZeros64(w))
+			off := max(2*l, 1) // the count's bits before its kc low ones
+			used := gl + off + kc
+			if used > avail {
+				break
+			}
+			var u uint64
+			if l > 0 {
+				u = 1<<(l-1) | (w>>(l+1))&(1<<(l-1)-1)
+			}
+			p += int32(uint64(z)<<kg|(v>>(z+1))&(1<<kg-1)) + 1
+			counts[p>>shift-lo] += (u<<kc | (w>>off)&(1<<kc-1)) + 1
+			pos += used
+			v >>= used
+			avail -= used
+		}
+		if avail == 56 && p != rg.hi { // a code longer than a word
 			r.pos = pos
 			p += int32(r.gap(kg))
 			counts[p>>shift-lo] += r.count(kc)
 			pos = r.pos
-			continue
 		}
-		var u uint64
-		if l > 0 {
-			u = 1<<(l-1) | (w>>(l+1))&(1<<(l-1)-1)
-		}
-		p += int32(uint64(z)<<kg|(v>>(z+1))&(1<<kg-1)) + 1
-		counts[p>>shift-lo] += (u<<kc | (w>>off)&(1<<kc-1)) + 1
-		pos += gl + off + kc
 	}
 	r.pos = pos
 }
