@@ -62,7 +62,9 @@ func (w *histWindow) replace(from, to int, data []byte) {
 	delta := int64(len(data)) - int64(e-s)
 	need := int(int64(total)+delta) + bitPad
 	if need > cap(w.buf) {
-		w.buf = slices.Grow(w.buf, need-len(w.buf))
+		// Some room for the slots to vary as the ring turns, less than
+		// append's quarter: the buffer is most of a series' memory.
+		w.buf = append(slices.Grow([]byte(nil), need+need/16+64), w.buf...)
 	}
 	w.buf = w.buf[:max(need, len(w.buf))]
 	copy(w.buf[int(s)+len(data):], w.buf[e:total])
