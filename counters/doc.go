@@ -57,7 +57,7 @@
 // A Percentiles series keeps, beside count, sum, min and max, each slot's
 // base-2 exponential histogram ([Histogram], OpenTelemetry's layout, fed by
 // [Series.AddHistogram]), compactly: only the buckets that count something,
-// as varints. [Series.Quantiles] merges the window's slots and returns the
+// bit-packed, all slots in one buffer. [Series.Quantiles] merges the window's slots and returns the
 // nearest-rank quantiles (the value of rank ⌈q·n⌉) as bucket midpoints
 // clamped to the window's exact extremes: within 0.54% of the exact values at
 // [DefaultScale]. [Series.Value] is the window's mean. Quantiles of several
