@@ -30,28 +30,11 @@ func MergeDistributions(ds ...Distribution) Distribution {
 	if scale == math.MaxInt32 {
 		return out
 	}
-	var pos, neg idxRange
-	for {
-		pos, neg = idxRange{}, idxRange{}
-		for _, d := range ds {
-			if d.ZeroCount == 0 && len(d.Positive.Counts) == 0 && len(d.Negative.Counts) == 0 {
-				continue
-			}
-			pos = pos.union(rangeOf(d.Positive).shifted(d.Scale - scale))
-			neg = neg.union(rangeOf(d.Negative).shifted(d.Scale - scale))
-		}
-		if scale <= minScale || pos.width() <= maxBuckets && neg.width() <= maxBuckets {
-			break
-		}
-		scale--
-	}
+	scale, pos, neg := mergeScale(scale, len(ds), func(i int) (int32, idxRange, idxRange) {
+		return ds[i].Scale, rangeOf(ds[i].Positive), rangeOf(ds[i].Negative)
+	})
 	out.Scale = scale
-	if pos.ok {
-		out.Positive = Buckets{Offset: pos.lo, Counts: make([]uint64, pos.width())}
-	}
-	if neg.ok {
-		out.Negative = Buckets{Offset: neg.lo, Counts: make([]uint64, neg.width())}
-	}
+	out.Positive, out.Negative = bucketsOver(pos), bucketsOver(neg)
 	for _, d := range ds {
 		if d.ZeroCount == 0 && len(d.Positive.Counts) == 0 && len(d.Negative.Counts) == 0 {
 			continue

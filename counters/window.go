@@ -145,6 +145,33 @@ func rangeOf(b Buckets) idxRange {
 	return idxRange{lo, hi, ok}
 }
 
+// mergeScale returns the scale at which n histograms merge, and the merged
+// ranges of each sign: at scale, the smallest of theirs, lowered while one
+// sign would span more than maxBuckets. at(i) gives the i-th histogram's
+// scale and ranges (not ok for a sign it has no buckets of).
+func mergeScale(scale int32, n int, at func(i int) (int32, idxRange, idxRange)) (int32, idxRange, idxRange) {
+	for {
+		var pos, neg idxRange
+		for i := range n {
+			s, p, q := at(i)
+			pos = pos.union(p.shifted(s - scale))
+			neg = neg.union(q.shifted(s - scale))
+		}
+		if scale <= minScale || pos.width() <= maxBuckets && neg.width() <= maxBuckets {
+			return scale, pos, neg
+		}
+		scale--
+	}
+}
+
+// bucketsOver returns zeroed buckets that cover r (none if r is not ok).
+func bucketsOver(r idxRange) Buckets {
+	if !r.ok {
+		return Buckets{}
+	}
+	return Buckets{Offset: r.lo, Counts: make([]uint64, r.width())}
+}
+
 // decodeHeader reads what encode wrote; the input is always its output.
 func decodeHeader(b []byte) slotHeader {
 	var h slotHeader
@@ -579,25 +606,9 @@ func (w *histWindow) merge(from, to int64) Histogram {
 	if len(hs) == 0 {
 		return out
 	}
-	var pos, neg idxRange
-	for {
-		pos, neg = idxRange{}, idxRange{}
-		for _, h := range hs {
-			pos = pos.union(h.pos.shifted(h.scale - scale))
-			neg = neg.union(h.neg.shifted(h.scale - scale))
-		}
-		if scale <= minScale || pos.width() <= maxBuckets && neg.width() <= maxBuckets {
-			break
-		}
-		scale--
-	}
+	scale, pos, neg := mergeScale(scale, len(hs), func(i int) (int32, idxRange, idxRange) { return hs[i].scale, hs[i].pos, hs[i].neg })
 	out.Scale = scale
-	if pos.ok {
-		out.Positive = Buckets{Offset: pos.lo, Counts: make([]uint64, pos.width())}
-	}
-	if neg.ok {
-		out.Negative = Buckets{Offset: neg.lo, Counts: make([]uint64, neg.width())}
-	}
+	out.Positive, out.Negative = bucketsOver(pos), bucketsOver(neg)
 	for i := range hs {
 		h := &hs[i]
 		out.ZeroCount += h.zero
