@@ -27,6 +27,7 @@ type config struct {
 	seriesLimit    int
 	manual         bool
 	clock          func() time.Time
+	origin         time.Time // zero: the clock at New
 	defs           []counters.Definition
 	export         exportConfig // see pipeline.go
 

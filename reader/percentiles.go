@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelcounters/otelcounters/counters"
 	"github.com/otelcounters/otelcounters/report"
@@ -66,50 +67,39 @@ func (c config) aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 	return c.export.aggregation(k)
 }
 
-// pointBuckets are the buckets of a histogram data point, which percentiles
-// counters read. They share the SDK's slices: valid during the tick only.
-type pointBuckets struct {
-	exp    bool
-	h      counters.Histogram // exponential buckets
-	bounds []float64          // explicit buckets
-	counts []uint64
-}
-
-func expBuckets(scale int32, zero uint64, pos, neg metricdata.ExponentialBucket) pointBuckets {
-	return pointBuckets{exp: true, h: counters.Histogram{
+// expHistogram returns the buckets of an exponential histogram point. They
+// share the SDK's slices: valid during the tick only.
+func expHistogram(scale int32, zero uint64, pos, neg metricdata.ExponentialBucket) counters.Histogram {
+	return counters.Histogram{
 		Scale:     scale,
 		ZeroCount: zero,
 		Positive:  counters.Buckets{Offset: pos.Offset, Counts: pos.Counts},
 		Negative:  counters.Buckets{Offset: neg.Offset, Counts: neg.Counts},
-	}}
-}
-
-func explicitBuckets(bounds []float64, counts []uint64) pointBuckets {
-	return pointBuckets{bounds: bounds, counts: counts}
+	}
 }
 
 // feedPercentiles adds one data point to a percentiles counter.
-func (r *Reader) feedPercentiles(at time.Duration, e *entry, event string, p point) {
-	if !p.values {
+func (r *Reader) feedPercentiles(at time.Duration, e *entry, event string, res *resource.Resource, p *Point) {
+	if !p.Values {
 		e.warn(event, "percentiles needs individual values, which a counter instrument does not keep; record them with a histogram")
 		return
 	}
 	if !e.finite(event, p) {
 		return
 	}
-	x := counters.Sample{Count: p.count, Sum: p.sum, Min: p.min, Max: p.max}
-	if !p.minMax {
+	x := counters.Sample{Count: p.Count, Sum: p.Sum, Min: p.Min, Max: p.Max}
+	if !p.MinMax {
 		// Unknown extremes clamp nothing.
 		x.Min, x.Max = math.Inf(-1), math.Inf(1)
 	}
-	s := e.seriesFor(p.attrs, r.res, r.cfg.seriesLimit)
-	switch b := p.buckets; {
-	case b.exp:
-		s.s.AddHistogram(at, x, b.h)
-	case b.counts != nil:
+	s := e.seriesFor(p.Attrs, res, r.cfg.seriesLimit)
+	switch {
+	case p.Exponential != nil:
+		s.s.AddHistogram(at, x, *p.Exponential)
+	case p.BucketCounts != nil:
 		e.warn(event, "percentiles from an explicit-bucket histogram are only as precise as its buckets; "+
 			"the reader's default exponential aggregation keeps them within 0.54% (see reader.WithHistogramAggregation)")
-		s.s.AddHistogram(at, x, fromExplicit(b.bounds, b.counts, x.Min, x.Max))
+		s.s.AddHistogram(at, x, fromExplicit(p.Bounds, p.BucketCounts, x.Min, x.Max))
 	default: // a gauge: its one value is known
 		s.s.Add(at, x)
 	}

@@ -85,7 +85,7 @@ type entry struct {
 	// selecting costs a map look-up per point once the attribute sets are
 	// known. It is a cache: cleared whenever series go, or when it grows
 	// past memoLimit.
-	memo     map[attribute.Distinct]*series
+	memo     map[memoKey]*series
 	empty    *counters.Series // read when the counter has no series yet
 	overflow *series
 	warned   map[string]bool // problems already sent to otel.Handle
@@ -108,6 +108,10 @@ func (e *entry) sorted() []*series {
 	return e.order
 }
 
+// memoKey is what a data point's series depends on: its attributes, and
+// under By the resource's, which fill in what the point lacks.
+type memoKey struct{ res, attrs attribute.Distinct }
+
 type series struct {
 	s     *counters.Series
 	attrs attribute.Set
@@ -125,6 +129,9 @@ const memoLimit = 1 << 14
 // invalid or duplicated (a programming error).
 func New(opts ...Option) *Reader {
 	cfg := newConfig(opts)
+	if cfg.origin.IsZero() {
+		cfg.origin = cfg.clock()
+	}
 	manual := sdkmetric.NewManualReader(
 		sdkmetric.WithTemporalitySelector(cfg.export.temporality), // see pipeline.go
 		sdkmetric.WithAggregationSelector(cfg.aggregation),
@@ -133,7 +140,7 @@ func New(opts ...Option) *Reader {
 		sdkReader: manual,
 		manual:    manual,
 		cfg:       cfg,
-		origin:    cfg.clock(),
+		origin:    cfg.origin,
 		counters:  map[string]*entry{},
 		byEvent:   map[string][]*entry{},
 		busy:      map[string]chan struct{}{},
@@ -258,17 +265,18 @@ func (r *Reader) tick(ctx context.Context, at time.Duration) error {
 		if errors.Is(err, sdkmetric.ErrReaderShutdown) {
 			return ErrShutdown
 		}
+		if errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			// Fed by Feed alone: the windows still move on.
+			r.mu.Lock()
+			r.evict(at)
+			r.lastAt = at
+			r.mu.Unlock()
+		}
 		return err
 	}
 	r.sums.toDelta(&r.rm)
 	r.watchSDKOverflow(&r.rm)
 	r.mu.Lock()
-	if r.res != r.rm.Resource && r.res != nil {
-		// Selections may read the resource; what they cached is stale.
-		for _, e := range r.counters {
-			clear(e.memo)
-		}
-	}
 	r.res = r.rm.Resource
 	for _, sm := range r.rm.ScopeMetrics {
 		for i := range sm.Metrics {
@@ -306,78 +314,71 @@ func (r *Reader) evict(at time.Duration) {
 	}
 }
 
-// point is one data point reduced to what counters read.
-type point struct {
-	attrs    attribute.Set
-	count    uint64
-	sum      float64
-	min, max float64
-	minMax   bool // min and max are known
-	values   bool // count, min and max describe individual values
-	buckets  pointBuckets
-}
-
 func (r *Reader) feedMetric(at time.Duration, m *metricdata.Metrics, l []*entry) {
-	feed := func(p point) {
+	var p Point
+	var h counters.Histogram // the buckets of exponential points, on the stack
+	feed := func() {
 		for _, e := range l {
-			r.feed(at, e, m.Name, m.Unit, p)
+			r.feed(at, e, m.Name, m.Unit, r.res, &p)
 		}
 	}
 	switch d := m.Data.(type) {
 	case metricdata.Histogram[float64]:
 		for _, dp := range d.DataPoints {
-			p := histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max)
-			p.buckets = explicitBuckets(dp.Bounds, dp.BucketCounts)
-			feed(p)
+			p = histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max)
+			p.Bounds, p.BucketCounts = dp.Bounds, dp.BucketCounts
+			feed()
 		}
 	case metricdata.Histogram[int64]:
 		for _, dp := range d.DataPoints {
-			p := histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max))
-			p.buckets = explicitBuckets(dp.Bounds, dp.BucketCounts)
-			feed(p)
+			p = histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max))
+			p.Bounds, p.BucketCounts = dp.Bounds, dp.BucketCounts
+			feed()
 		}
 	case metricdata.ExponentialHistogram[float64]:
 		for _, dp := range d.DataPoints {
-			p := histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max)
-			p.buckets = expBuckets(dp.Scale, dp.ZeroCount, dp.PositiveBucket, dp.NegativeBucket)
-			feed(p)
+			p = histPoint(dp.Attributes, dp.Count, dp.Sum, dp.Min, dp.Max)
+			h = expHistogram(dp.Scale, dp.ZeroCount, dp.PositiveBucket, dp.NegativeBucket)
+			p.Exponential = &h
+			feed()
 		}
 	case metricdata.ExponentialHistogram[int64]:
 		for _, dp := range d.DataPoints {
-			p := histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max))
-			p.buckets = expBuckets(dp.Scale, dp.ZeroCount, dp.PositiveBucket, dp.NegativeBucket)
-			feed(p)
+			p = histPoint(dp.Attributes, dp.Count, float64(dp.Sum), toFloat(dp.Min), toFloat(dp.Max))
+			h = expHistogram(dp.Scale, dp.ZeroCount, dp.PositiveBucket, dp.NegativeBucket)
+			p.Exponential = &h
+			feed()
 		}
 	case metricdata.Sum[float64]:
 		for _, dp := range d.DataPoints {
-			feed(point{attrs: dp.Attributes, sum: dp.Value})
+			p = Point{Attrs: dp.Attributes, Sum: dp.Value}
+			feed()
 		}
 	case metricdata.Sum[int64]:
 		for _, dp := range d.DataPoints {
-			feed(point{attrs: dp.Attributes, sum: float64(dp.Value)})
+			p = Point{Attrs: dp.Attributes, Sum: float64(dp.Value)}
+			feed()
 		}
 	case metricdata.Gauge[float64]:
 		for _, dp := range d.DataPoints {
-			feed(gaugePoint(dp.Attributes, dp.Value))
+			p = GaugePoint(dp.Attributes, dp.Value)
+			feed()
 		}
 	case metricdata.Gauge[int64]:
 		for _, dp := range d.DataPoints {
-			feed(gaugePoint(dp.Attributes, float64(dp.Value)))
+			p = GaugePoint(dp.Attributes, float64(dp.Value))
+			feed()
 		}
 	}
 }
 
-func histPoint(attrs attribute.Set, n uint64, sum float64, lo, hi metricdata.Extrema[float64]) point {
-	p := point{attrs: attrs, count: n, sum: sum, values: true}
+func histPoint(attrs attribute.Set, n uint64, sum float64, lo, hi metricdata.Extrema[float64]) Point {
+	p := Point{Attrs: attrs, Count: n, Sum: sum, Values: true}
 	var okLo, okHi bool
-	p.min, okLo = lo.Value()
-	p.max, okHi = hi.Value()
-	p.minMax = okLo && okHi
+	p.Min, okLo = lo.Value()
+	p.Max, okHi = hi.Value()
+	p.MinMax = okLo && okHi
 	return p
-}
-
-func gaugePoint(attrs attribute.Set, v float64) point {
-	return point{attrs: attrs, count: 1, sum: v, min: v, max: v, minMax: true, values: true}
 }
 
 func toFloat(e metricdata.Extrema[int64]) metricdata.Extrema[float64] {
@@ -402,29 +403,29 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 // feed adds one data point to one counter, translated to what its kind reads.
 // An interval whose sum or extremes are not finite is left out of every kind
 // alike, with the same warning, before any kind reads it.
-func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
+func (r *Reader) feed(at time.Duration, e *entry, event, unit string, res *resource.Resource, p *Point) {
 	kind := e.c.Kind()
 	if kind == counters.Percentiles {
-		r.feedPercentiles(at, e, event, p)
+		r.feedPercentiles(at, e, event, res, p)
 		return
 	}
 	var x counters.Sample
 	switch {
 	case kind == counters.Last:
-		if !p.values || p.count != 1 {
+		if !p.Values || p.Count != 1 {
 			e.warn(event, "last needs a gauge instrument (its values are not kept by "+instrumentWord(p)+")")
 			return
 		}
 		if !e.finite(event, p) {
 			return
 		}
-		x = counters.Sample{Count: 1, Sum: p.sum}
+		x = counters.Sample{Count: 1, Sum: p.Sum}
 	case kind.NeedsValues():
-		if !p.values {
+		if !p.Values {
 			e.warn(event, kind.String()+" needs individual values, which a counter instrument does not keep; record them with a histogram")
 			return
 		}
-		if (kind == counters.Max || kind == counters.Min) && !p.minMax {
+		if (kind == counters.Max || kind == counters.Min) && !p.MinMax {
 			e.warn(event, kind.String()+" needs the histogram's min and max, which its aggregation does not keep")
 			return
 		}
@@ -432,10 +433,10 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 			return
 		}
 		if kind == counters.Count {
-			x = counters.Sample{Count: p.count}
+			x = counters.Sample{Count: p.Count}
 			break
 		}
-		x = counters.Sample{Count: p.count, Sum: p.sum, Min: p.min, Max: p.max}
+		x = counters.Sample{Count: p.Count, Sum: p.Sum, Min: p.Min, Max: p.Max}
 	default: // Event, Total, Frequency, WindowSum
 		if !e.finite(event, p) {
 			return
@@ -444,9 +445,9 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 		if of == counters.OfAuto {
 			of = counters.OfSum
 			switch {
-			case isDuration(unit) && p.values && kind != counters.Total:
+			case isDuration(unit) && p.Values && kind != counters.Total:
 				of = counters.OfCount
-			case p.values && kind == counters.Frequency && !e.summing[event]:
+			case p.Values && kind == counters.Frequency && !e.summing[event]:
 				// PyCounters' rule (value events add their value: bytes per
 				// second), which surprises on a latency histogram without a
 				// unit, where a rate of requests was meant: say it, once.
@@ -460,13 +461,13 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 					"write of: count to count its measurements, or of: sum to keep the sums and silence this", unit))
 			}
 		}
-		if of == counters.OfCount && p.values {
-			x = counters.Sample{Count: p.count, Sum: float64(p.count)}
+		if of == counters.OfCount && p.Values {
+			x = counters.Sample{Count: p.Count, Sum: float64(p.Count)}
 		} else {
-			x = counters.Sample{Count: p.count, Sum: p.sum}
+			x = counters.Sample{Count: p.Count, Sum: p.Sum}
 		}
 	}
-	s := e.seriesFor(p.attrs, r.res, r.cfg.seriesLimit)
+	s := e.seriesFor(p.Attrs, res, r.cfg.seriesLimit)
 	if kind == counters.Last {
 		// The SDK keeps no time per gauge value: of the values several
 		// attribute sets folded into one series set in one interval, none
@@ -482,16 +483,16 @@ func (r *Reader) feed(at time.Duration, e *entry, event, unit string, p point) {
 
 // finite reports whether the interval of p is one every kind keeps: its sum,
 // and its extremes where known, are finite. If not, it warns once.
-func (e *entry) finite(event string, p point) bool {
-	if finite(p.sum) && (!p.minMax || finite(p.min) && finite(p.max)) {
+func (e *entry) finite(event string, p *Point) bool {
+	if finite(p.Sum) && (!p.MinMax || finite(p.Min) && finite(p.Max)) {
 		return true
 	}
 	e.warn(event, "an interval holding NaN or infinite values was left out")
 	return false
 }
 
-func instrumentWord(p point) string {
-	if p.values {
+func instrumentWord(p *Point) string {
+	if p.Values {
 		return "a histogram"
 	}
 	return "a counter instrument"
@@ -513,13 +514,16 @@ func (e *entry) seriesFor(attrs attribute.Set, res *resource.Resource, limit int
 	if e.sel.mode == selectAll {
 		return e.seriesOf(attrs, limit)
 	}
-	d := attrs.Equivalent()
+	d := memoKey{attrs: attrs.Equivalent()}
+	if res != nil && e.sel.mode == selectBy {
+		d.res = res.Equivalent() // By may read the resource
+	}
 	if s, ok := e.memo[d]; ok {
 		return s
 	}
 	s := e.seriesOf(e.sel.apply(attrs, res), limit)
 	if e.memo == nil || len(e.memo) >= memoLimit {
-		e.memo = make(map[attribute.Distinct]*series)
+		e.memo = make(map[memoKey]*series)
 	}
 	e.memo[d] = s
 	return s
